@@ -1,0 +1,92 @@
+// Declarations shared by the Postgres-side modules (settings, schema profile, statements,
+// waits, payload adapters). Postgres-side code: C style, no C++ objects with destructors.
+#pragma once
+#include "pg.hpp"
+#include "payloads.hpp"
+
+namespace dbos_client {
+
+// --- settings.cpp -------------------------------------------------------------------------
+void define_settings();
+const char *setting_system_schema();
+const char *setting_application_name();  // nullptr when empty
+const char *setting_app_version();       // nullptr when empty
+
+// --- schema_profile.cpp ---------------------------------------------------------------------
+enum TableId { T_STATUS, T_INPUT, T_OUTPUT, T_NOTIFICATIONS, T_EVENTS, T_QUEUES, T_MIGRATIONS, T_COUNT };
+
+// The DBOS layout found in the system schema, detected once per backend and schema.
+struct Profile {
+  uint64 generation;        // changes whenever the profile is rebuilt
+  char *schema;             // name, and quoted for SQL text
+  char *quoted_schema;
+  Oid relid[T_COUNT];       // InvalidOid when the table does not exist
+  int64 version;            // dbos_migrations version (0 when unknown)
+  bool input_table;         // workflow_input / workflow_output (migration 109)
+  bool legacy_inputs;       // workflow_status.inputs
+  bool input_retention;     // workflow_input.retention_timestamp
+  bool app_name;            // workflow_status.application_name (100)
+  bool creator_xid;         // workflow_status.creator_xid (123)
+  bool delay;               // delay_until_epoch_ms and DELAYED
+  bool partition;           // queue_partition_key
+  bool queues_table;        // queues (database-backed queues)
+};
+
+void register_profile_callbacks();
+// The profile of the current dbos.system_schema; raises a clear ERROR when the schema
+// cannot be served. Needs an SPI connection.
+const Profile *current_profile();
+bool status_has_column(const Profile *profile, const char *column);
+
+// --- statements.cpp -------------------------------------------------------------------------
+enum StatementId {
+  S_ENQUEUE,          // insert status (+ input) row, nothing on conflict
+  S_WORKFLOW_LOOKUP,  // name, class_name, config_name, status of an ID
+  S_DEDUP_LOOKUP,     // holder of (queue, deduplication ID)
+  S_QUEUE_EXISTS,     // queues row of a name
+  S_SEND,             // insert a notification if the destination exists
+  S_WORKFLOW_XMIN,    // xmin of a status row (own-transaction check)
+  S_EVENT,            // value, serialization of an event
+  S_RESULT,           // status, output, error, serialization, xmin
+  S_STATUS,           // the workflow_info columns
+  S_COUNT
+};
+// Enqueue parameter positions (1-based in SQL, 0-based here).
+enum EnqueueParam {
+  EP_ID, EP_STATUS, EP_NAME, EP_CLASS, EP_CONFIG, EP_QUEUE, EP_APP_VERSION, EP_PRIORITY,
+  EP_DEDUP, EP_TIMEOUT_MS, EP_SERIALIZATION, EP_CREATED_AT, EP_INPUTS, EP_PARTITION,
+  EP_DELAY_UNTIL, EP_APP_NAME, EP_CREATOR_XID, EP_COUNT
+};
+enum SendParam { SP_DEST, SP_TOPIC, SP_MESSAGE, SP_SERIALIZATION, SP_MESSAGE_UUID, SP_CREATED_AT, SP_COUNT };
+// Columns of S_STATUS before the payload columns (input, output, error, serialization).
+constexpr int kStatusPlainColumns = 24;
+
+// A prepared, kept plan for the current profile. Needs an SPI connection.
+SPIPlanPtr statement(const Profile *profile, StatementId id);
+
+// --- waits.cpp ------------------------------------------------------------------------------
+// One poll: returns true when the wait is over. Polls run in their own fresh snapshot.
+typedef bool (*PollFn)(void *state);
+// Polls until done or timeout_ms passes (-1: forever). Returns whether it ended done.
+bool wait_until(PollFn poll, void *state, int64 timeout_ms);
+// Raises an ERROR when a wait could never see its answer: under a transaction snapshot, or
+// for a workflow written by the caller's own open transaction.
+void check_can_wait(const char *workflow_id, TransactionId status_xmin, const char *what);
+
+// --- clock ----------------------------------------------------------------------------------
+// Epoch milliseconds, strictly increasing within this backend.
+int64 next_epoch_ms();
+int64 epoch_ms_now();
+
+// --- payloads_pg.cpp --------------------------------------------------------------------------
+// Decodes a stored payload into a jsonb Datum.
+Datum payload_to_jsonb(const char *tag, const char *text, payloads::Kind kind);
+// Encodes arguments / a message into a text Datum of the given format.
+Datum inputs_to_text(payloads::Format format, Jsonb *args, Jsonb *named_args);
+Datum value_to_text(payloads::Format format, Jsonb *value);
+// Raises the workflow's own error (SQLSTATE DB001) from its decoded error payload.
+[[noreturn]] void raise_workflow_error(const char *workflow_id, Datum error_jsonb);
+
+char *new_uuid();
+
+}  // namespace dbos_client

@@ -1,0 +1,349 @@
+// Payload encoding and decoding (portable_json, js_superjson, legacy and opaque formats).
+#include "pure_cpp.hpp"
+#include "payloads.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "json.hpp"
+
+namespace dbos_client::payloads {
+namespace {
+
+using rapidjson::Document;
+using rapidjson::SizeType;
+using rapidjson::Value;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Deeper payloads are refused by the DOM-based decoders (the writer recurses).
+constexpr unsigned kMaxDomDepth = 1000;
+constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag;
+
+// SAX pass that checks what jsonb will accept and measures the nesting depth.
+struct Scanner : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Scanner> {
+  unsigned depth = 0, max_depth = 0;
+  bool has_nul = false;
+  bool Default() { return true; }
+  bool String(const char *s, SizeType n, bool) {
+    if (std::memchr(s, '\0', n)) has_nul = true;
+    return true;
+  }
+  bool Key(const char *s, SizeType n, bool c) { return String(s, n, c); }
+  bool StartObject() { return Push(); }
+  bool EndObject(SizeType) { depth--; return true; }
+  bool StartArray() { return Push(); }
+  bool EndArray(SizeType) { depth--; return true; }
+  bool Push() {
+    max_depth = std::max(max_depth, ++depth);
+    return true;
+  }
+};
+
+struct ScanResult {
+  bool valid;
+  unsigned max_depth;
+};
+
+// Valid JSON (one value, only trailing whitespace) that jsonb can store.
+ScanResult scan(std::string_view text) {
+  rapidjson::MemoryStream ms(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+  Scanner handler;
+  rapidjson::Reader reader;
+  rapidjson::ParseResult ok =
+      reader.Parse<kParseFlags | rapidjson::kParseValidateEncodingFlag>(is, handler);
+  if (!ok) return {false, 0};
+  for (size_t i = is.Tell(); i < text.size(); i++)
+    if (!std::strchr(" \t\r\n", text[i])) return {false, 0};
+  return {!handler.has_nul, handler.max_depth};
+}
+
+std::string write(const Value &v) {
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  v.Accept(w);
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+std::string opaque(const char *tag, std::string_view text) {
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  w.StartObject();
+  w.Key("__dbos_opaque__");
+  w.StartObject();
+  w.Key("serialization");
+  if (tag)
+    w.String(tag);
+  else
+    w.Null();
+  w.Key("text");
+  w.String(text.data(), static_cast<SizeType>(text.size()));
+  w.EndObject();
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+// Parses text into doc when it is valid, jsonb-storable and shallow enough for the DOM.
+bool parse_dom(std::string_view text, Document &doc) {
+  ScanResult s = scan(text);
+  if (!s.valid) return false;
+  if (s.max_depth > kMaxDomDepth)
+    throw Error(sqlstate::too_complex, "payload is nested too deeply to decode",
+                "The payload nests " + std::to_string(s.max_depth) + " levels; at most " +
+                    std::to_string(kMaxDomDepth) + " are decoded.");
+  doc.Parse<kParseFlags>(text.data(), text.size());
+  return !doc.HasParseError();
+}
+
+bool is_superjson(const Value &v) {
+  if (!v.IsObject() || !v.HasMember("json")) return false;
+  auto marker = v.FindMember("__dbos_serializer");
+  return marker != v.MemberEnd() && marker->value.IsString() &&
+         std::strcmp(marker->value.GetString(), "superjson") == 0;
+}
+
+// --- superjson meta ---------------------------------------------------------------------
+
+// Follows a superjson path ("a.0.b") from root; nullptr when it leads nowhere.
+Value *follow(Value *node, const std::string &path) {
+  size_t start = 0;
+  if (path.empty()) return node;
+  while (node && start <= path.size()) {
+    size_t dot = path.find('.', start);
+    std::string seg = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (node->IsObject()) {
+      auto it = node->FindMember(Value(seg.c_str(), static_cast<SizeType>(seg.size())));
+      node = it == node->MemberEnd() ? nullptr : &it->value;
+    } else if (node->IsArray()) {
+      char *end = nullptr;
+      errno = 0;
+      unsigned long idx = std::strtoul(seg.c_str(), &end, 10);
+      node = (seg.empty() || *end || errno || idx >= node->Size()) ? nullptr
+                                                                  : &(*node)[static_cast<SizeType>(idx)];
+    } else {
+      node = nullptr;
+    }
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return node;
+}
+
+void apply_annotation(Value &node, const Value &annotation, Document::AllocatorType &alloc);
+
+// Applies {path: annotation} below node, deepest paths first so that a parent's
+// transformation (a map becoming an object) cannot hide its children.
+void apply_tree(Value &node, const Value &tree, Document::AllocatorType &alloc) {
+  if (!tree.IsObject()) return;
+  std::vector<std::pair<size_t, Value::ConstMemberIterator>> order;
+  for (auto it = tree.MemberBegin(); it != tree.MemberEnd(); ++it) {
+    const char *name = it->name.GetString();
+    order.emplace_back(std::count(name, name + it->name.GetStringLength(), '.'), it);
+  }
+  std::stable_sort(order.begin(), order.end(), [](auto &a, auto &b) { return a.first > b.first; });
+  for (auto &entry : order) {
+    const Value &name = entry.second->name;
+    Value *target = follow(&node, std::string(name.GetString(), name.GetStringLength()));
+    if (target) apply_annotation(*target, entry.second->value, alloc);
+  }
+}
+
+void transform(Value &node, const char *type, Document::AllocatorType &alloc) {
+  if (!std::strcmp(type, "undefined")) {
+    node.SetNull();
+  } else if (!std::strcmp(type, "bigint") && node.IsString()) {
+    char *end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(node.GetString(), &end, 10);
+    if (!errno && end && !*end && node.GetStringLength() > 0) node.SetInt64(v);
+  } else if (!std::strcmp(type, "number") && node.IsString()) {
+    if (!std::strcmp(node.GetString(), "-0"))
+      node.SetInt(0);
+    else
+      node.SetNull();  // NaN, Infinity, -Infinity have no JSON form
+  } else if (!std::strcmp(type, "map") && node.IsArray()) {
+    bool string_keys = true;
+    for (auto &pair : node.GetArray())
+      if (!pair.IsArray() || pair.Size() != 2 || !pair[0].IsString()) string_keys = false;
+    if (!string_keys) return;  // stays an array of [key, value] pairs
+    Value obj(rapidjson::kObjectType);
+    for (auto &pair : node.GetArray()) obj.AddMember(pair[0], pair[1], alloc);
+    node = obj;
+  }
+  // Date, regexp, URL stay strings; set stays an array; Error, custom, class stay as stored.
+}
+
+void apply_annotation(Value &node, const Value &annotation, Document::AllocatorType &alloc) {
+  if (!annotation.IsArray() || annotation.Empty()) return;
+  if (annotation.Size() > 1) apply_tree(node, annotation[1], alloc);  // inside a map or set
+  if (annotation[0].IsString()) transform(node, annotation[0].GetString(), alloc);
+}
+
+// The plain JSON of a superjson document, with meta applied.
+std::string decode_superjson(Document &doc) {
+  Value &json = doc["json"];
+  auto meta = doc.FindMember("meta");
+  if (meta != doc.MemberEnd() && meta->value.IsObject()) {
+    auto values = meta->value.FindMember("values");
+    if (values != meta->value.MemberEnd()) {
+      if (values->value.IsArray())
+        apply_annotation(json, values->value, doc.GetAllocator());
+      else
+        apply_tree(json, values->value, doc.GetAllocator());
+    }
+  }
+  return write(json);
+}
+
+// Legacy TS 4.x JSON: {"dbos_type":"dbos_Date","dbos_data":...} becomes its data.
+void unwrap_legacy(Value &v) {
+  if (v.IsObject()) {
+    auto type = v.FindMember("dbos_type");
+    auto data = v.FindMember("dbos_data");
+    if (type != v.MemberEnd() && data != v.MemberEnd() && v.MemberCount() == 2) {
+      Value inner;
+      inner = data->value;  // moves
+      v = inner;
+      return;
+    }
+    for (auto &m : v.GetObject()) unwrap_legacy(m.value);
+  } else if (v.IsArray()) {
+    for (auto &e : v.GetArray()) unwrap_legacy(e);
+  }
+}
+
+bool base64_decode(std::string_view in, std::string &out) {
+  static const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (in.empty() || in.size() % 4) return false;
+  unsigned buf = 0;
+  int bits = 0;
+  size_t pad = 0;
+  for (size_t i = 0; i < in.size(); i++) {
+    char c = in[i];
+    if (c == '=') {
+      if (i < in.size() - 2) return false;
+      pad++;
+      continue;
+    }
+    if (pad) return false;
+    size_t pos = alphabet.find(c);
+    if (pos == std::string::npos) return false;
+    buf = (buf << 6) | static_cast<unsigned>(pos);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buf >> bits) & 0xFF));
+    }
+  }
+  return true;
+}
+
+// Positional arguments out of an inputs document.
+std::string positional_args(Value &root) {
+  if (root.IsObject()) {
+    auto it = root.FindMember("positionalArgs");
+    if (it == root.MemberEnd() || it->value.IsNull()) return "[]";
+    return write(it->value);
+  }
+  return write(root);
+}
+
+}  // namespace
+
+const char *format_tag(Format format) {
+  return format == Format::portable_json ? "portable_json" : "js_superjson";
+}
+
+std::string encode_inputs(Format format, std::string_view args_json, std::string_view named_json) {
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  w.StartObject();
+  if (format == Format::portable_json) {
+    w.Key("positionalArgs");
+    w.RawValue(args_json.data(), args_json.size(), rapidjson::kArrayType);
+    if (!named_json.empty()) {
+      w.Key("namedArgs");
+      w.RawValue(named_json.data(), named_json.size(), rapidjson::kObjectType);
+    }
+  } else {
+    w.Key("json");
+    w.RawValue(args_json.data(), args_json.size(), rapidjson::kArrayType);
+    w.Key("__dbos_serializer");
+    w.String("superjson");
+  }
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+std::string encode_value(Format format, std::string_view value_json) {
+  if (format == Format::portable_json) return std::string(value_json);
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  w.StartObject();
+  w.Key("json");
+  w.RawValue(value_json.data(), value_json.size(), rapidjson::kObjectType);
+  w.Key("__dbos_serializer");
+  w.String("superjson");
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+std::string decode(const char *tag, std::string_view text, Kind kind) {
+  const bool portable = tag && !std::strcmp(tag, "portable_json");
+  const bool superjson = tag && !std::strcmp(tag, "js_superjson");
+  if (tag && !std::strcmp(tag, "DBOS_JSON")) {  // Go: base64 of JSON
+    if (text == "__DBOS_NIL") return "null";
+    std::string inner;
+    if (base64_decode(text, inner) && scan(inner).valid) return inner;
+    return opaque(tag, text);
+  }
+  if (tag && !portable && !superjson) return opaque(tag, text);  // py_pickle, gob, custom...
+
+  if (portable && kind != Kind::inputs) {
+    // Already plain JSON: hand it to jsonb as is (jsonb checks depth itself).
+    return scan(text).valid ? std::string(text) : opaque(tag, text);
+  }
+  Document doc;
+  if (!parse_dom(text, doc)) return opaque(tag, text);
+  if (portable) return positional_args(doc);
+  if (is_superjson(doc)) {
+    std::string plain = decode_superjson(doc);
+    if (kind != Kind::inputs) return plain;
+    Document args;
+    args.Parse<kParseFlags>(plain.data(), plain.size());
+    return positional_args(args);
+  }
+  if (superjson) return opaque(tag, text);  // tagged superjson without the marker
+  // NULL tag, plain JSON: legacy TS JSON (or a portable envelope written untagged).
+  unwrap_legacy(doc);
+  return kind == Kind::inputs ? positional_args(doc) : write(doc);
+}
+
+ErrorSummary summarize_error(std::string_view decoded_json) {
+  ErrorSummary s;
+  Document doc;
+  doc.Parse<kParseFlags>(decoded_json.data(), decoded_json.size());
+  auto text_of = [](const Value &v) -> std::string {
+    if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
+    if (v.IsNull()) return {};
+    return write(v);
+  };
+  if (!doc.HasParseError() && doc.IsObject()) {
+    auto m = doc.FindMember("message");
+    auto n = doc.FindMember("name");
+    auto c = doc.FindMember("code");
+    if (m != doc.MemberEnd()) s.message = text_of(m->value);
+    if (n != doc.MemberEnd()) s.name = text_of(n->value);
+    if (c != doc.MemberEnd()) s.code = text_of(c->value);
+  } else if (!doc.HasParseError() && doc.IsString()) {
+    s.message = doc.GetString();
+  }
+  if (s.message.empty()) s.message = std::string(decoded_json);
+  return s;
+}
+
+}  // namespace dbos_client::payloads

@@ -1,0 +1,70 @@
+// Postgres-side adapters of the payload codec: jsonb in and out, text Datums, the workflow
+// error. C++ strings live only inside these functions, behind pg_guard.
+#include <string>
+
+#include "error_bridge.hpp"
+#include "dbos_client.hpp"
+
+
+namespace dbos_client {
+namespace {
+
+char *jsonb_text(Jsonb *value) {
+  return JsonbToCString(nullptr, &value->root, VARSIZE(value));
+}
+
+Datum text_datum(const std::string &s) {
+  return pg_guard([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), (int)s.size())); });
+}
+
+}  // namespace
+
+Datum payload_to_jsonb(const char *tag, const char *text, payloads::Kind kind) {
+  std::string json = payloads::decode(tag, text, kind);
+  return pg_guard([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(json.c_str())); });
+}
+
+Datum inputs_to_text(payloads::Format format, Jsonb *args, Jsonb *named_args) {
+  char *args_json = jsonb_text(args);
+  char *named_json = named_args ? jsonb_text(named_args) : nullptr;
+  std::string s = payloads::encode_inputs(format, args_json, named_json ? named_json : "");
+  return text_datum(s);
+}
+
+Datum value_to_text(payloads::Format format, Jsonb *value) {
+  char *json = value ? jsonb_text(value) : pstrdup("null");
+  if (format == payloads::Format::portable_json) return CStringGetTextDatum(json);
+  std::string s = payloads::encode_value(format, json);
+  return text_datum(s);
+}
+
+void raise_workflow_error(const char *workflow_id, Datum error_jsonb) {
+  char *json = pg_guard([&] { return DatumGetCString(DirectFunctionCall1(jsonb_out, error_jsonb)); });
+  payloads::ErrorSummary e = payloads::summarize_error(json);
+  std::string detail = std::string("Workflow \"") + workflow_id + "\" ended in status ERROR";
+  if (!e.name.empty()) detail += " with " + e.name;
+  if (!e.code.empty()) detail += " (code " + e.code + ")";
+  detail += ". Error: " + std::string(json);
+  throw Error("DB001", e.message, detail,
+              "The error is the workflow's own; see dbos.get_status() for the workflow.");
+}
+
+char *new_uuid() {
+  uint8 b[16];
+  if (!pg_strong_random(b, sizeof b))
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate random values")));
+  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  static const char hex[] = "0123456789abcdef";
+  char *out = (char *)palloc(37);
+  char *p = out;
+  for (int i = 0; i < 16; i++) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
+    *p++ = hex[b[i] >> 4];
+    *p++ = hex[b[i] & 15];
+  }
+  *p = '\0';
+  return out;
+}
+
+}  // namespace dbos_client

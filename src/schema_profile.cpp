@@ -1,0 +1,162 @@
+// Detection of the DBOS layout in the system schema: once per backend, cached, and rebuilt
+// when DDL touches the tables (relcache and pg_class invalidations).
+#include "dbos_client.hpp"
+
+extern "C" {
+#include "utils/inval.h"
+#include "utils/syscache.h"
+}
+
+namespace dbos_client {
+namespace {
+
+const char *const kTableNames[T_COUNT] = {"workflow_status", "workflow_input", "workflow_output",
+                                          "notifications",   "workflow_events", "queues",
+                                          "dbos_migrations"};
+// Columns every supported layout has (TS migration 32 / Python 11 and later).
+const char *const kRequiredStatusColumns[] = {
+    "workflow_uuid", "status",   "name",          "class_name",       "config_name",
+    "queue_name",    "priority", "deduplication_id", "workflow_timeout_ms", "serialization",
+    "created_at",    "updated_at", "recovery_attempts", "application_version", "output", "error"};
+
+Profile profile;
+bool profile_valid = false;
+uint64 generation = 0;
+uint32 table_name_hash[T_COUNT];  // RELNAMENSP hashes of our tables, present or not
+
+void invalidate(Datum, Oid relid) {
+  if (!profile_valid) return;
+  if (relid == InvalidOid) {
+    profile_valid = false;
+    return;
+  }
+  for (int i = 0; i < T_COUNT; i++)
+    if (profile.relid[i] == relid) profile_valid = false;
+}
+
+void invalidate_names(Datum, int, uint32 hash) {
+  if (!profile_valid) return;
+  if (hash == 0) {
+    profile_valid = false;
+    return;
+  }
+  for (int i = 0; i < T_COUNT; i++)
+    if (table_name_hash[i] == hash) profile_valid = false;
+}
+
+void invalidate_all(Datum, int, uint32) { profile_valid = false; }
+
+bool has_column(Oid relid, const char *column) {
+  return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
+}
+
+const char *kCreateHint =
+    "Create or upgrade the DBOS system tables by launching a DBOS application against this "
+    "database or with \"npx dbos schema <database-url>\" (DBOS TypeScript 5.x), or set "
+    "dbos.system_schema to the schema your application uses.";
+
+int64 read_version(Oid relid, const char *quoted) {
+  if (!OidIsValid(relid)) return 0;
+  char *sql = psprintf("SELECT max(version)::bigint FROM %s.dbos_migrations", quoted);
+  if (SPI_execute(sql, true, 1) != SPI_OK_SELECT)
+    elog(ERROR, "could not read %s.dbos_migrations", quoted);
+  bool isnull = true;
+  Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+  int64 v = isnull ? 0 : DatumGetInt64(d);
+  SPI_freetuptable(SPI_tuptable);
+  pfree(sql);
+  return v;
+}
+
+void detect(const char *schema) {
+  profile_valid = false;
+  Oid nsp = get_namespace_oid(schema, true);
+  if (!OidIsValid(nsp))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_SCHEMA_NAME),
+                    errmsg("DBOS system schema \"%s\" does not exist", schema),
+                    errhint("%s", kCreateHint)));
+  Oid relid[T_COUNT];
+  for (int i = 0; i < T_COUNT; i++) relid[i] = get_relname_relid(kTableNames[i], nsp);
+  const char *missing = nullptr;
+  if (!OidIsValid(relid[T_STATUS])) missing = "workflow_status";
+  else if (!OidIsValid(relid[T_NOTIFICATIONS])) missing = "notifications";
+  else if (!OidIsValid(relid[T_EVENTS])) missing = "workflow_events";
+  if (missing)
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                    errmsg("DBOS system table \"%s.%s\" does not exist", schema, missing),
+                    errhint("%s", kCreateHint)));
+
+  MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+  char *quoted = pstrdup(quote_identifier(schema));
+  MemoryContextSwitchTo(old);
+  int64 version = read_version(relid[T_MIGRATIONS], quoted);
+
+  const char *needs = nullptr;
+  for (const char *column : kRequiredStatusColumns)
+    if (!has_column(relid[T_STATUS], column)) needs = column;
+  bool input_table = OidIsValid(relid[T_INPUT]) && OidIsValid(relid[T_OUTPUT]);
+  bool legacy_inputs = has_column(relid[T_STATUS], "inputs");
+  if (!needs && !input_table && !legacy_inputs) needs = "inputs";
+  if (!needs && !has_column(relid[T_NOTIFICATIONS], "serialization")) needs = "notifications.serialization";
+  if (!needs && !has_column(relid[T_EVENTS], "serialization")) needs = "workflow_events.serialization";
+  if (needs) {
+    pfree(quoted);
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+             errmsg("DBOS system schema \"%s\" is too old for dbos_client", schema),
+             errdetail("Column \"%s\" is missing (dbos_migrations version %lld).", needs,
+                       (long long)version),
+             errhint("dbos_client needs the system tables of DBOS TypeScript 5.x or of an SDK "
+                     "with payload serialization columns (TypeScript migration 32, Python "
+                     "migration 11 or later). %s",
+                     kCreateHint)));
+  }
+
+  if (profile_valid || profile.schema) {
+    if (profile.schema) pfree(profile.schema);
+    if (profile.quoted_schema) pfree(profile.quoted_schema);
+  }
+  profile.schema = MemoryContextStrdup(TopMemoryContext, schema);
+  profile.quoted_schema = quoted;
+  memcpy(profile.relid, relid, sizeof relid);
+  profile.version = version;
+  profile.input_table = input_table;
+  profile.legacy_inputs = legacy_inputs;
+  profile.input_retention = has_column(relid[T_INPUT], "retention_timestamp");
+  profile.app_name = has_column(relid[T_STATUS], "application_name");
+  profile.creator_xid = has_column(relid[T_STATUS], "creator_xid");
+  profile.delay = has_column(relid[T_STATUS], "delay_until_epoch_ms");
+  profile.partition = has_column(relid[T_STATUS], "queue_partition_key");
+  profile.queues_table = OidIsValid(relid[T_QUEUES]);
+  profile.generation = ++generation;
+  for (int i = 0; i < T_COUNT; i++)
+    table_name_hash[i] =
+        GetSysCacheHashValue2(RELNAMENSP, CStringGetDatum(kTableNames[i]), ObjectIdGetDatum(nsp));
+  profile_valid = true;
+}
+
+}  // namespace
+
+void register_profile_callbacks() {
+  CacheRegisterRelcacheCallback(invalidate, (Datum)0);
+  CacheRegisterSyscacheCallback(RELNAMENSP, invalidate_names, (Datum)0);
+  CacheRegisterSyscacheCallback(NAMESPACEOID, invalidate_all, (Datum)0);
+}
+
+const Profile *current_profile() {
+  const char *schema = setting_system_schema();
+  if (!*schema)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("dbos.system_schema must not be empty"),
+                    errhint("RESET dbos.system_schema to use the default schema \"dbos\".")));
+  // Pending invalidations (DDL committed by others) are applied before we trust the cache.
+  AcceptInvalidationMessages();
+  if (!profile_valid || strcmp(profile.schema, schema) != 0) detect(schema);
+  return &profile;
+}
+
+bool status_has_column(const Profile *p, const char *column) {
+  return has_column(p->relid[T_STATUS], column);
+}
+
+}  // namespace dbos_client

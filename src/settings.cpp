@@ -1,0 +1,36 @@
+// The GUCs: dbos.system_schema, dbos.application_name, dbos.app_version.
+#include "dbos_client.hpp"
+
+extern "C" {
+#include "utils/guc.h"
+}
+
+namespace dbos_client {
+namespace {
+char *system_schema = nullptr;
+char *application_name = nullptr;
+char *app_version = nullptr;
+
+const char *or_null(const char *s) { return (s && *s) ? s : nullptr; }
+}  // namespace
+
+void define_settings() {
+  DefineCustomStringVariable("dbos.system_schema", "Schema holding the DBOS system tables.",
+                             "Set it to the systemDatabaseSchemaName of the DBOS application.",
+                             &system_schema, "dbos", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("dbos.application_name",
+                             "application_name written by dbos.enqueue when the call gives none.",
+                             "Empty means unclaimed: any DBOS application may run the workflow.",
+                             &application_name, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("dbos.app_version",
+                             "application_version written by dbos.enqueue when the call gives none.",
+                             "Empty means NULL: the latest application version runs the workflow.",
+                             &app_version, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  MarkGUCPrefixReserved("dbos");
+}
+
+const char *setting_system_schema() { return system_schema ? system_schema : "dbos"; }
+const char *setting_application_name() { return or_null(application_name); }
+const char *setting_app_version() { return or_null(app_version); }
+
+}  // namespace dbos_client

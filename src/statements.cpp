@@ -1,0 +1,236 @@
+// The SQL text of every statement on the DBOS tables, prepared once per schema profile and
+// kept. Texts are parsed under search_path "pg_catalog, pg_temp", which the plan cache
+// keeps for re-planning, so no object of the caller's search_path can be picked up.
+#include "dbos_client.hpp"
+
+extern "C" {
+#include "lib/stringinfo.h"
+#include "utils/guc.h"
+}
+
+namespace dbos_client {
+namespace {
+
+SPIPlanPtr plans[S_COUNT];
+uint64 plans_generation = 0;
+
+struct Text {
+  const char *sql;
+  int nargs;
+  Oid types[EP_COUNT];
+};
+
+void enqueue_text(const Profile *p, StringInfo sql) {
+  const char *s = p->quoted_schema;
+  StringInfoData cols, vals;
+  initStringInfo(&cols);
+  initStringInfo(&vals);
+  appendStringInfoString(&cols,
+                         "workflow_uuid, status, name, class_name, config_name, queue_name, "
+                         "application_version, recovery_attempts, priority, deduplication_id, "
+                         "workflow_timeout_ms, serialization, created_at, updated_at");
+  appendStringInfoString(&vals, "$1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $12");
+  if (!p->input_table) {
+    appendStringInfoString(&cols, ", inputs");
+    appendStringInfoString(&vals, ", $13");
+  }
+  if (p->partition) {
+    appendStringInfoString(&cols, ", queue_partition_key");
+    appendStringInfoString(&vals, ", $14");
+  }
+  if (p->delay) {
+    appendStringInfoString(&cols, ", delay_until_epoch_ms");
+    appendStringInfoString(&vals, ", $15");
+  }
+  if (p->app_name) {
+    appendStringInfoString(&cols, ", application_name");
+    appendStringInfoString(&vals, ", $16");
+  }
+  if (p->creator_xid) {
+    appendStringInfoString(&cols, ", creator_xid");
+    appendStringInfoString(&vals, ", $17");
+  }
+  // ON CONFLICT DO NOTHING with no target covers the primary key and the deduplication
+  // index alike: no error, no subtransaction, and no lock on someone else's row.
+  if (p->input_table) {
+    // The input row is written only when this call created the status row; an existing
+    // input row without a status row is an orphan and gets our arguments.
+    appendStringInfo(sql,
+                     "WITH created AS (INSERT INTO %s.workflow_status (%s) VALUES (%s) "
+                     "ON CONFLICT DO NOTHING RETURNING workflow_uuid), "
+                     "input AS (INSERT INTO %s.workflow_input (workflow_uuid, inputs%s) "
+                     "SELECT workflow_uuid, $13%s FROM created ON CONFLICT (workflow_uuid) "
+                     "DO UPDATE SET inputs = EXCLUDED.inputs) "
+                     "SELECT 1 FROM created",
+                     s, cols.data, vals.data, s, p->input_retention ? ", retention_timestamp" : "",
+                     p->input_retention ? ", $12" : "");
+  } else {
+    appendStringInfo(sql, "INSERT INTO %s.workflow_status (%s) VALUES (%s) ON CONFLICT DO NOTHING",
+                     s, cols.data, vals.data);
+  }
+}
+
+void status_text(const Profile *p, StringInfo sql) {
+  const char *s = p->quoted_schema;
+  // Columns in dbos.workflow_info order; absent columns read as NULL of their type.
+  static const struct {
+    const char *column;
+    const char *expr;   // %s = the column reference
+    const char *type;   // for a missing column
+  } cols[kStatusPlainColumns] = {
+      {"workflow_uuid", "%s", "text"},
+      {"status", "%s", "text"},
+      {"name", "%s", "text"},
+      {"class_name", "%s::text", "text"},
+      {"config_name", "%s::text", "text"},
+      {"queue_name", "%s", "text"},
+      {"deduplication_id", "%s", "text"},
+      {"priority", "%s", "integer"},
+      {"queue_partition_key", "%s", "text"},
+      {"application_version", "%s", "text"},
+      {"application_name", "%s", "text"},
+      {"executor_id", "%s", "text"},
+      {"authenticated_user", "%s", "text"},
+      {"recovery_attempts", "%s::bigint", "bigint"},
+      {"created_at", "to_timestamp(%s / 1000.0)", "timestamptz"},
+      {"updated_at", "to_timestamp(%s / 1000.0)", "timestamptz"},
+      {"started_at_epoch_ms", "to_timestamp(%s / 1000.0)", "timestamptz"},
+      {"completed_at", "to_timestamp(%s / 1000.0)", "timestamptz"},
+      {"workflow_timeout_ms", "make_interval(secs => %s / 1000.0)", "interval"},
+      {"workflow_deadline_epoch_ms", "to_timestamp(%s / 1000.0)", "timestamptz"},
+      {"delay_until_epoch_ms", "to_timestamp(%s / 1000.0)", "timestamptz"},
+      {"parent_workflow_id", "%s", "text"},
+      {"forked_from", "%s", "text"},
+      {"attributes", "%s", "jsonb"},
+  };
+  appendStringInfoString(sql, "SELECT ");
+  for (int i = 0; i < kStatusPlainColumns; i++) {
+    if (i) appendStringInfoString(sql, ", ");
+    if (status_has_column(p, cols[i].column)) {
+      char *ref = psprintf("ws.%s", cols[i].column);
+      appendStringInfo(sql, cols[i].expr, ref);
+    } else {
+      appendStringInfo(sql, "NULL::%s", cols[i].type);
+    }
+  }
+  const char *legacy_in = p->legacy_inputs ? "ws.inputs" : "NULL::text";
+  if (p->input_table)
+    appendStringInfo(sql,
+                     ", COALESCE(wi.inputs, %s), COALESCE(wo.output, ws.output), "
+                     "COALESCE(wo.error, ws.error), ws.serialization "
+                     "FROM %s.workflow_status ws "
+                     "LEFT JOIN %s.workflow_input wi ON wi.workflow_uuid = ws.workflow_uuid "
+                     "LEFT JOIN %s.workflow_output wo ON wo.workflow_uuid = ws.workflow_uuid "
+                     "WHERE ws.workflow_uuid = $1",
+                     legacy_in, s, s, s);
+  else
+    appendStringInfo(sql,
+                     ", %s, ws.output, ws.error, ws.serialization FROM %s.workflow_status ws "
+                     "WHERE ws.workflow_uuid = $1",
+                     legacy_in, s);
+}
+
+Text build(const Profile *p, StatementId id) {
+  const char *s = p->quoted_schema;
+  StringInfoData sql;
+  initStringInfo(&sql);
+  Text t;
+  t.nargs = 1;
+  for (Oid &type : t.types) type = TEXTOID;
+  switch (id) {
+    case S_ENQUEUE:
+      enqueue_text(p, &sql);
+      t.nargs = EP_COUNT;
+      t.types[EP_PRIORITY] = INT4OID;
+      t.types[EP_TIMEOUT_MS] = INT8OID;
+      t.types[EP_CREATED_AT] = INT8OID;
+      t.types[EP_DELAY_UNTIL] = INT8OID;
+      break;
+    case S_WORKFLOW_LOOKUP:
+      appendStringInfo(&sql,
+                       "SELECT name, class_name::text, config_name::text, status, queue_name "
+                       "FROM %s.workflow_status WHERE workflow_uuid = $1",
+                       s);
+      break;
+    case S_DEDUP_LOOKUP:
+      appendStringInfo(&sql,
+                       "SELECT workflow_uuid FROM %s.workflow_status "
+                       "WHERE queue_name = $1 AND deduplication_id = $2",
+                       s);
+      t.nargs = 2;
+      break;
+    case S_QUEUE_EXISTS:
+      appendStringInfo(&sql, "SELECT 1 FROM %s.queues WHERE name = $1", s);
+      break;
+    case S_SEND:
+      appendStringInfo(&sql,
+                       "INSERT INTO %s.notifications (destination_uuid, topic, message, "
+                       "serialization, message_uuid, created_at_epoch_ms) "
+                       "SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS "
+                       "(SELECT 1 FROM %s.workflow_status WHERE workflow_uuid = $1) "
+                       "ON CONFLICT (message_uuid) DO NOTHING",
+                       s, s);
+      t.nargs = SP_COUNT;
+      t.types[SP_CREATED_AT] = INT8OID;
+      break;
+    case S_WORKFLOW_XMIN:
+      appendStringInfo(&sql, "SELECT xmin FROM %s.workflow_status WHERE workflow_uuid = $1", s);
+      break;
+    case S_EVENT:
+      appendStringInfo(&sql,
+                       "SELECT value, serialization FROM %s.workflow_events "
+                       "WHERE workflow_uuid = $1 AND key = $2",
+                       s);
+      t.nargs = 2;
+      break;
+    case S_RESULT:
+      if (p->input_table)
+        appendStringInfo(&sql,
+                         "SELECT ws.status, COALESCE(wo.output, ws.output), "
+                         "COALESCE(wo.error, ws.error), ws.serialization, ws.xmin "
+                         "FROM %s.workflow_status ws LEFT JOIN %s.workflow_output wo "
+                         "ON wo.workflow_uuid = ws.workflow_uuid WHERE ws.workflow_uuid = $1",
+                         s, s);
+      else
+        appendStringInfo(&sql,
+                         "SELECT status, output, error, serialization, xmin "
+                         "FROM %s.workflow_status WHERE workflow_uuid = $1",
+                         s);
+      break;
+    case S_STATUS:
+      status_text(p, &sql);
+      break;
+    case S_COUNT:
+      elog(ERROR, "invalid statement id");
+  }
+  t.sql = sql.data;
+  return t;
+}
+
+}  // namespace
+
+SPIPlanPtr statement(const Profile *profile, StatementId id) {
+  if (plans_generation != profile->generation) {
+    for (SPIPlanPtr &plan : plans) {
+      if (plan) SPI_freeplan(plan);
+      plan = nullptr;
+    }
+    plans_generation = profile->generation;
+  }
+  if (plans[id]) return plans[id];
+
+  Text t = build(profile, id);
+  int nest = NewGUCNestLevel();
+  (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+                          GUC_ACTION_SAVE, true, 0, false);
+  SPIPlanPtr plan = SPI_prepare(t.sql, t.nargs, t.types);
+  AtEOXact_GUC(true, nest);
+  if (!plan)
+    elog(ERROR, "could not prepare dbos_client statement: %s (%s)", SPI_result_code_string(SPI_result),
+         t.sql);
+  if (SPI_keepplan(plan) != 0) elog(ERROR, "could not keep dbos_client statement");
+  plans[id] = plan;
+  return plan;
+}
+
+}  // namespace dbos_client

@@ -1,0 +1,66 @@
+// The wait loop shared by get_event and get_result: poll in a fresh snapshot, sleep on the
+// latch with a short backoff, stay interruptible (cancel, statement_timeout, termination).
+#include "dbos_client.hpp"
+
+extern "C" {
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/wait_event.h"
+}
+
+namespace dbos_client {
+namespace {
+constexpr int64 kFirstSleepMs = 1;
+constexpr int64 kMaxSleepMs = 100;
+}  // namespace
+
+void check_can_wait(const char *workflow_id, TransactionId status_xmin, const char *what) {
+  if (IsolationUsesXactSnapshot())
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+             errmsg("cannot wait for %s under transaction isolation %s", what,
+                    IsolationIsSerializable() ? "SERIALIZABLE" : "REPEATABLE READ"),
+             errdetail("Workflow \"%s\" has not produced it yet, and this transaction's snapshot "
+                       "would never show it.",
+                       workflow_id),
+             errhint("Call it in a READ COMMITTED transaction, or pass timeout_seconds => 0 to "
+                     "check once.")));
+  if (TransactionIdIsValid(status_xmin) && TransactionIdIsCurrentTransactionId(status_xmin))
+    ereport(ERROR,
+            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+             errmsg("cannot wait for %s of workflow \"%s\" written by this transaction", what,
+                    workflow_id),
+             errdetail("No DBOS application can see the workflow before this transaction commits."),
+             errhint("Commit first, then wait in a new transaction.")));
+}
+
+bool wait_until(PollFn poll, void *state, int64 timeout_ms) {
+  TimestampTz start = GetCurrentTimestamp();
+  int64 sleep_ms = kFirstSleepMs;
+  for (;;) {
+    CHECK_FOR_INTERRUPTS();
+    if (poll(state)) return true;
+    int64 waited = (GetCurrentTimestamp() - start) / 1000;
+    if (timeout_ms >= 0 && waited >= timeout_ms) return false;
+    int64 nap = sleep_ms;
+    if (timeout_ms >= 0 && nap > timeout_ms - waited) nap = timeout_ms - waited;
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, (long)nap,
+                    PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+    sleep_ms = sleep_ms * 2 > kMaxSleepMs ? kMaxSleepMs : sleep_ms * 2;
+  }
+}
+
+int64 epoch_ms_now() {
+  TimestampTz now = GetCurrentTimestamp();  // microseconds since 2000-01-01
+  return now / 1000 + (int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000;
+}
+
+int64 next_epoch_ms() {
+  static int64 last = 0;
+  int64 now = epoch_ms_now();
+  last = now > last ? now : last + 1;
+  return last;
+}
+
+}  // namespace dbos_client
