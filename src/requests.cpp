@@ -109,7 +109,6 @@ void validate(Enqueue &r) {
 
 void validate(Send &r) {
   require_text(r.destination_id, "destination_id");
-  if (r.topic && !*r.topic) r.topic = nullptr;
   if (r.idempotency_key && !*r.idempotency_key)
     throw Error(sqlstate::invalid_value, "idempotency_key must not be empty", {},
                 "Pass NULL for a message without idempotency.");

@@ -51,9 +51,8 @@ bool has_column(Oid relid, const char *column) {
 }
 
 const char *kCreateHint =
-    "Create or upgrade the DBOS system tables by launching a DBOS application against this "
-    "database or with \"npx dbos schema <database-url>\" (DBOS TypeScript 5.x), or set "
-    "dbos.system_schema to the schema your application uses.";
+    "Create the DBOS system tables by launching a DBOS application on this database or with "
+    "\"npx dbos schema <url>\", or set dbos.system_schema to the schema your application uses.";
 
 int64 read_version(Oid relid, const char *quoted) {
   if (!OidIsValid(relid)) return 0;
@@ -106,10 +105,9 @@ void detect(const char *schema) {
              errmsg("DBOS system schema \"%s\" is too old for dbos_client", schema),
              errdetail("Column \"%s\" is missing (dbos_migrations version %lld).", needs,
                        (long long)version),
-             errhint("dbos_client needs the system tables of DBOS TypeScript 5.x or of an SDK "
-                     "with payload serialization columns (TypeScript migration 32, Python "
-                     "migration 11 or later). %s",
-                     kCreateHint)));
+             errhint("dbos_client needs payload serialization columns (TypeScript migration 32, "
+                     "Python migration 11, or later; DBOS TypeScript 5.x has them). Upgrade by "
+                     "launching a current DBOS application on this database.")));
   }
 
   if (profile_valid || profile.schema) {

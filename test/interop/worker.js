@@ -1,0 +1,181 @@
+'use strict';
+// A real DBOS TypeScript-SDK application (dbos-sdk 5.3.0, plain JS) used by the interop
+// suite (run.js). It registers queues and workflows, then runs whatever the dbos_client
+// SQL functions (or the SDK's own DBOSClient) enqueue in the shared system database.
+//
+// Usage: DBOS_SYSTEM_DATABASE_URL=postgresql://... node worker.js
+// Prints "READY" on stdout once launched and the queues are registered; exits cleanly on
+// SIGTERM/SIGINT (or when stdin is closed by its parent).
+
+const { DBOS } = require('@dbos-inc/dbos-sdk');
+
+const APP_NAME = process.env.INTEROP_APP_NAME || 'interop-app';
+const APP_VERSION = process.env.INTEROP_APP_VERSION || 'interop-v1';
+const SYSDB_URL = process.env.DBOS_SYSTEM_DATABASE_URL;
+if (!SYSDB_URL) {
+  console.error('worker: DBOS_SYSTEM_DATABASE_URL is not set');
+  process.exit(2);
+}
+
+// Queues the worker registers (rows in dbos.queues) and polls.
+const QUEUES = {
+  interop_q: { workerConcurrency: 10, minPollingIntervalMs: 250 },
+  // One at a time, so priority and FIFO order are observable as run order.
+  interop_serial: { workerConcurrency: 1, minPollingIntervalMs: 200 },
+  // Partitioned: any partition limit makes a TS queue partitioned.
+  interop_part: { partitionConcurrency: 1, minPollingIntervalMs: 250 },
+};
+// Registered (row in dbos.queues) but NOT polled by this worker (listenQueues excludes
+// it): rows enqueued there stay ENQUEUED, for deduplication/cancel/row-shape tests.
+const PARKED_QUEUES = {
+  interop_parked: { workerConcurrency: 1 },
+};
+
+function typeOf(v) {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (v instanceof Date) return 'Date';
+  if (v instanceof Map) return 'Map';
+  if (v instanceof Set) return 'Set';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+const sleepMs = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- free-function workflows ------------------------------------------------------------
+
+async function addImpl(a, b) {
+  return { sum: a + b };
+}
+DBOS.registerWorkflow(addImpl, { name: 'add' });
+
+// Returns its arguments as received, plus their JS types (to see Date/BigInt revival).
+async function echoImpl(...args) {
+  return {
+    args: args.map((a) => (a instanceof Date ? a.toISOString() : typeof a === 'bigint' ? a.toString() : a)),
+    types: args.map(typeOf),
+    count: args.length,
+  };
+}
+DBOS.registerWorkflow(echoImpl, { name: 'echo' });
+
+// Receives one message on `topic` (null/undefined topic = the default topic).
+async function recvOneImpl(topic, timeoutSeconds) {
+  const msg = await DBOS.recv(topic === null ? undefined : topic, timeoutSeconds ?? 20);
+  return { got: msg };
+}
+DBOS.registerWorkflow(recvOneImpl, { name: 'recvOne' });
+
+// Receives messages on `topic` until one times out after `idleSeconds`; returns them all.
+async function recvAllImpl(topic, idleSeconds, maxCount) {
+  const got = [];
+  for (let i = 0; i < (maxCount ?? 10); i++) {
+    const m = await DBOS.recv(topic === null ? undefined : topic, idleSeconds ?? 2);
+    if (m === null) break;
+    got.push(m);
+  }
+  return { got };
+}
+DBOS.registerWorkflow(recvAllImpl, { name: 'recvAll' });
+
+// Waits `holdMs` (durable sleep) then publishes events, waits for an optional 'go' message,
+// and returns.
+async function eventsImpl(holdMs, waitForGo) {
+  if (holdMs) await DBOS.sleep(holdMs);
+  await DBOS.setEvent('obj', { a: 1, s: 'héllo ✓', nested: { list: [1, 'two', null, true] } });
+  await DBOS.setEvent('date', new Date('2024-01-02T03:04:05.678Z'));
+  await DBOS.setEvent('withDate', { label: 'epoch', at: new Date(0) });
+  await DBOS.setEvent('num', 42);
+  if (waitForGo) await DBOS.recv('go', 20);
+  return 'events-done';
+}
+DBOS.registerWorkflow(eventsImpl, { name: 'events' });
+
+// Throws an Error carrying a code.
+async function failImpl(message, code) {
+  const e = new Error(message);
+  e.code = code;
+  throw e;
+}
+DBOS.registerWorkflow(failImpl, { name: 'fail' });
+
+// Records its execution: returns the tag and the wall-clock time it ran.
+async function recordImpl(tag) {
+  const startedAt = Date.now();
+  await sleepMs(30);
+  return { tag, startedAt, endedAt: Date.now(), wf: DBOS.workflowID };
+}
+DBOS.registerWorkflow(recordImpl, { name: 'record' });
+
+// Sleeps durably for `ms` (default 60 s): for timeout and cancel tests.
+async function longImpl(ms) {
+  await DBOS.sleep(ms ?? 60000);
+  return 'long-finished';
+}
+DBOS.registerWorkflow(longImpl, { name: 'long' });
+
+// Returns values that need superjson annotations (under js_superjson) or the portable
+// replacer (under portable_json).
+async function richImpl() {
+  return {
+    d: new Date(0),
+    big: 10n,
+    m: new Map([['k', 1]]),
+    s: new Set([1, 2]),
+    u: undefined,
+    arr: [1, undefined, 'x'],
+    str: 'plain',
+  };
+}
+DBOS.registerWorkflow(richImpl, { name: 'rich' });
+
+// ---- a class-method workflow ----------------------------------------------------------------
+
+class Greeter {
+  static async greet(name, opts) {
+    const punct = (opts && opts.punct) || '!';
+    return { greeting: `Hello, ${name}${punct}`, opts: opts ?? null };
+  }
+}
+Greeter.greet = DBOS.registerWorkflow(Greeter.greet, { name: 'greet', className: 'Greeter', ctorOrProto: Greeter });
+
+// ---- lifecycle ----------------------------------------------------------------------------------
+
+let stopping = false;
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  try {
+    await Promise.race([DBOS.shutdown(), sleepMs(5000)]);
+  } catch (e) {
+    console.error('worker: shutdown error', e);
+  }
+  process.exit(code);
+}
+process.on('SIGTERM', () => void stop(0));
+process.on('SIGINT', () => void stop(0));
+process.stdin.on('end', () => void stop(0)); // parent went away
+process.stdin.resume();
+
+async function main() {
+  DBOS.setConfig({
+    name: APP_NAME,
+    applicationVersion: APP_VERSION,
+    systemDatabaseUrl: SYSDB_URL,
+    systemDatabasePoolSize: 20,
+    listenQueues: Object.keys(QUEUES),
+    logLevel: process.env.INTEROP_WORKER_LOG_LEVEL || 'warn',
+    runMigrations: false,
+  });
+  await DBOS.launch();
+  for (const [name, params] of Object.entries({ ...QUEUES, ...PARKED_QUEUES })) {
+    await DBOS.registerQueue(name, { ...params, onConflict: 'always_update' });
+  }
+  process.stdout.write('READY\n');
+}
+
+main().catch((e) => {
+  console.error('worker: failed to start', e);
+  void stop(1);
+});

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what it needs, builds and installs the
+# extension, starts a throwaway cluster, runs pg_regress, the isolation specs and the
+# interop tests with a real DBOS worker, stops the cluster, and prints "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+. test/lib.sh
+
+setup_machine
+build_and_install || { echo "0 passed, 1 failed"; exit 1; }
+trap 'test/cluster.sh stop' EXIT
+test/cluster.sh start
+prepare_database contrib_regression
+prepare_database isolation_regression
+
+passed=0; failed=0
+count() {  # adds pg_regress "ok"/"FAILED" lines of a log to the totals
+  local p f
+  p=$(grep -cE '\.\.\. ok' "$1" || true)
+  f=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$1" || true)
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+echo "== pg_regress (sql/, expected/)"
+make -s installcheck REGRESS="$(ls sql/*.sql | sed 's|sql/||; s|\.sql$||' | tr '\n' ' ')" ISOLATION= \
+  > /tmp/dbos_regress.log 2>&1
+cat /tmp/dbos_regress.log; count /tmp/dbos_regress.log
+[ -f regression.diffs ] && head -200 regression.diffs
+
+echo "== isolation (test/specs, test/expected)"
+make -s installcheck REGRESS= > /tmp/dbos_isolation.log 2>&1
+cat /tmp/dbos_isolation.log; count /tmp/dbos_isolation.log
+[ -f output_iso/regression.diffs ] && head -200 output_iso/regression.diffs
+
+echo "== interop (real DBOS TypeScript worker)"
+node test/interop/run.js > /tmp/dbos_interop.log 2>&1
+cat /tmp/dbos_interop.log
+line=$(grep -E '^interop: [0-9]+ passed, [0-9]+ failed' /tmp/dbos_interop.log | tail -1)
+if [ -n "$line" ]; then
+  passed=$((passed + $(echo "$line" | sed -E 's/interop: ([0-9]+) passed.*/\1/')))
+  failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+else
+  failed=$((failed + 1)); echo "interop suite did not report a result"
+fi
+
+if grep -q "terminated by signal" "$DBOS_PGDATA/server.log"; then
+  echo "server log shows a crashed backend:"; grep "terminated by signal" "$DBOS_PGDATA/server.log"
+  failed=$((failed + 1))
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
