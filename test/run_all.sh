@@ -13,6 +13,7 @@ trap 'test/cluster.sh stop' EXIT
 test/cluster.sh start
 prepare_database contrib_regression
 prepare_database isolation_regression
+psql -X -q -d isolation_regression -c 'CREATE EXTENSION dbos_client'
 
 passed=0; failed=0
 count() {  # adds pg_regress "ok"/"FAILED" lines of a log to the totals
