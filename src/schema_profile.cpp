@@ -56,7 +56,7 @@ const char *kCreateHint =
 
 int64 read_version(Oid relid, const char *quoted) {
   if (!OidIsValid(relid)) return 0;
-  char *sql = psprintf("SELECT max(version)::bigint FROM %s.dbos_migrations", quoted);
+  char *sql = psprintf("SELECT pg_catalog.max(version)::pg_catalog.int8 FROM %s.dbos_migrations", quoted);
   if (SPI_execute(sql, true, 1) != SPI_OK_SELECT)
     elog(ERROR, "could not read %s.dbos_migrations", quoted);
   bool isnull = true;

@@ -1,11 +1,10 @@
 // The SQL text of every statement on the DBOS tables, prepared once per schema profile and
-// kept. Texts are parsed under search_path "pg_catalog, pg_temp", which the plan cache
-// keeps for re-planning, so no object of the caller's search_path can be picked up.
+// kept. The plan cache re-plans under the caller's search_path, so every operator, function
+// and type below is qualified with pg_catalog: no object a caller creates can be picked up.
 #include "dbos_client.hpp"
 
 extern "C" {
 #include "lib/stringinfo.h"
-#include "utils/guc.h"
 }
 
 namespace dbos_client {
@@ -53,14 +52,13 @@ void enqueue_text(const Profile *p, StringInfo sql) {
   // ON CONFLICT DO NOTHING with no target covers the primary key and the deduplication
   // index alike: no error, no subtransaction, and no lock on someone else's row.
   if (p->input_table) {
-    // The input row is written only when this call created the status row; an existing
-    // input row without a status row is an orphan and gets our arguments.
+    // The input row is written only when this call created the status row (DO NOTHING,
+    // as DBOS: the first input row of an ID wins).
     appendStringInfo(sql,
                      "WITH created AS (INSERT INTO %s.workflow_status (%s) VALUES (%s) "
                      "ON CONFLICT DO NOTHING RETURNING workflow_uuid), "
                      "input AS (INSERT INTO %s.workflow_input (workflow_uuid, inputs%s) "
-                     "SELECT workflow_uuid, $13%s FROM created ON CONFLICT (workflow_uuid) "
-                     "DO UPDATE SET inputs = EXCLUDED.inputs) "
+                     "SELECT workflow_uuid, $13%s FROM created ON CONFLICT DO NOTHING) "
                      "SELECT 1 FROM created",
                      s, cols.data, vals.data, s, p->input_retention ? ", retention_timestamp" : "",
                      p->input_retention ? ", $12" : "");
@@ -81,24 +79,24 @@ void status_text(const Profile *p, StringInfo sql) {
       {"workflow_uuid", "%s", "text"},
       {"status", "%s", "text"},
       {"name", "%s", "text"},
-      {"class_name", "%s::text", "text"},
-      {"config_name", "%s::text", "text"},
+      {"class_name", "%s::pg_catalog.text", "text"},
+      {"config_name", "%s::pg_catalog.text", "text"},
       {"queue_name", "%s", "text"},
       {"deduplication_id", "%s", "text"},
-      {"priority", "%s", "integer"},
+      {"priority", "%s", "int4"},
       {"queue_partition_key", "%s", "text"},
       {"application_version", "%s", "text"},
       {"application_name", "%s", "text"},
       {"executor_id", "%s", "text"},
       {"authenticated_user", "%s", "text"},
-      {"recovery_attempts", "%s::bigint", "bigint"},
-      {"created_at", "to_timestamp(%s / 1000.0)", "timestamptz"},
-      {"updated_at", "to_timestamp(%s / 1000.0)", "timestamptz"},
-      {"started_at_epoch_ms", "to_timestamp(%s / 1000.0)", "timestamptz"},
-      {"completed_at", "to_timestamp(%s / 1000.0)", "timestamptz"},
-      {"workflow_timeout_ms", "make_interval(secs => %s / 1000.0)", "interval"},
-      {"workflow_deadline_epoch_ms", "to_timestamp(%s / 1000.0)", "timestamptz"},
-      {"delay_until_epoch_ms", "to_timestamp(%s / 1000.0)", "timestamptz"},
+      {"recovery_attempts", "%s::pg_catalog.int8", "int8"},
+      {"created_at", "pg_catalog.to_timestamp(%s OPERATOR(pg_catalog./) 1000.0)", "timestamptz"},
+      {"updated_at", "pg_catalog.to_timestamp(%s OPERATOR(pg_catalog./) 1000.0)", "timestamptz"},
+      {"started_at_epoch_ms", "pg_catalog.to_timestamp(%s OPERATOR(pg_catalog./) 1000.0)", "timestamptz"},
+      {"completed_at", "pg_catalog.to_timestamp(%s OPERATOR(pg_catalog./) 1000.0)", "timestamptz"},
+      {"workflow_timeout_ms", "pg_catalog.make_interval(secs => %s OPERATOR(pg_catalog./) 1000.0)", "interval"},
+      {"workflow_deadline_epoch_ms", "pg_catalog.to_timestamp(%s OPERATOR(pg_catalog./) 1000.0)", "timestamptz"},
+      {"delay_until_epoch_ms", "pg_catalog.to_timestamp(%s OPERATOR(pg_catalog./) 1000.0)", "timestamptz"},
       {"parent_workflow_id", "%s", "text"},
       {"forked_from", "%s", "text"},
       {"attributes", "%s", "jsonb"},
@@ -110,23 +108,23 @@ void status_text(const Profile *p, StringInfo sql) {
       char *ref = psprintf("ws.%s", cols[i].column);
       appendStringInfo(sql, cols[i].expr, ref);
     } else {
-      appendStringInfo(sql, "NULL::%s", cols[i].type);
+      appendStringInfo(sql, "NULL::pg_catalog.%s", cols[i].type);
     }
   }
-  const char *legacy_in = p->legacy_inputs ? "ws.inputs" : "NULL::text";
+  const char *legacy_in = p->legacy_inputs ? "ws.inputs" : "NULL::pg_catalog.text";
   if (p->input_table)
     appendStringInfo(sql,
                      ", COALESCE(wi.inputs, %s), COALESCE(wo.output, ws.output), "
                      "COALESCE(wo.error, ws.error), ws.serialization "
                      "FROM %s.workflow_status ws "
-                     "LEFT JOIN %s.workflow_input wi ON wi.workflow_uuid = ws.workflow_uuid "
-                     "LEFT JOIN %s.workflow_output wo ON wo.workflow_uuid = ws.workflow_uuid "
-                     "WHERE ws.workflow_uuid = $1",
+                     "LEFT JOIN %s.workflow_input wi ON wi.workflow_uuid OPERATOR(pg_catalog.=) ws.workflow_uuid "
+                     "LEFT JOIN %s.workflow_output wo ON wo.workflow_uuid OPERATOR(pg_catalog.=) ws.workflow_uuid "
+                     "WHERE ws.workflow_uuid OPERATOR(pg_catalog.=) $1",
                      legacy_in, s, s, s);
   else
     appendStringInfo(sql,
                      ", %s, ws.output, ws.error, ws.serialization FROM %s.workflow_status ws "
-                     "WHERE ws.workflow_uuid = $1",
+                     "WHERE ws.workflow_uuid OPERATOR(pg_catalog.=) $1",
                      legacy_in, s);
 }
 
@@ -148,38 +146,38 @@ Text build(const Profile *p, StatementId id) {
       break;
     case S_WORKFLOW_LOOKUP:
       appendStringInfo(&sql,
-                       "SELECT name, class_name::text, config_name::text, status, queue_name "
-                       "FROM %s.workflow_status WHERE workflow_uuid = $1",
+                       "SELECT name, class_name::pg_catalog.text, config_name::pg_catalog.text, status, queue_name "
+                       "FROM %s.workflow_status WHERE workflow_uuid OPERATOR(pg_catalog.=) $1",
                        s);
       break;
     case S_DEDUP_LOOKUP:
       appendStringInfo(&sql,
                        "SELECT workflow_uuid FROM %s.workflow_status "
-                       "WHERE queue_name = $1 AND deduplication_id = $2",
+                       "WHERE queue_name OPERATOR(pg_catalog.=) $1 AND deduplication_id OPERATOR(pg_catalog.=) $2",
                        s);
       t.nargs = 2;
       break;
     case S_QUEUE_EXISTS:
-      appendStringInfo(&sql, "SELECT 1 FROM %s.queues WHERE name = $1", s);
+      appendStringInfo(&sql, "SELECT 1 FROM %s.queues WHERE name OPERATOR(pg_catalog.=) $1", s);
       break;
     case S_SEND:
       appendStringInfo(&sql,
                        "INSERT INTO %s.notifications (destination_uuid, topic, message, "
                        "serialization, message_uuid, created_at_epoch_ms) "
                        "SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS "
-                       "(SELECT 1 FROM %s.workflow_status WHERE workflow_uuid = $1) "
+                       "(SELECT 1 FROM %s.workflow_status WHERE workflow_uuid OPERATOR(pg_catalog.=) $1) "
                        "ON CONFLICT (message_uuid) DO NOTHING",
                        s, s);
       t.nargs = SP_COUNT;
       t.types[SP_CREATED_AT] = INT8OID;
       break;
     case S_WORKFLOW_XMIN:
-      appendStringInfo(&sql, "SELECT xmin FROM %s.workflow_status WHERE workflow_uuid = $1", s);
+      appendStringInfo(&sql, "SELECT xmin FROM %s.workflow_status WHERE workflow_uuid OPERATOR(pg_catalog.=) $1", s);
       break;
     case S_EVENT:
       appendStringInfo(&sql,
                        "SELECT value, serialization FROM %s.workflow_events "
-                       "WHERE workflow_uuid = $1 AND key = $2",
+                       "WHERE workflow_uuid OPERATOR(pg_catalog.=) $1 AND key OPERATOR(pg_catalog.=) $2",
                        s);
       t.nargs = 2;
       break;
@@ -189,12 +187,12 @@ Text build(const Profile *p, StatementId id) {
                          "SELECT ws.status, COALESCE(wo.output, ws.output), "
                          "COALESCE(wo.error, ws.error), ws.serialization, ws.xmin "
                          "FROM %s.workflow_status ws LEFT JOIN %s.workflow_output wo "
-                         "ON wo.workflow_uuid = ws.workflow_uuid WHERE ws.workflow_uuid = $1",
+                         "ON wo.workflow_uuid OPERATOR(pg_catalog.=) ws.workflow_uuid WHERE ws.workflow_uuid OPERATOR(pg_catalog.=) $1",
                          s, s);
       else
         appendStringInfo(&sql,
                          "SELECT status, output, error, serialization, xmin "
-                         "FROM %s.workflow_status WHERE workflow_uuid = $1",
+                         "FROM %s.workflow_status WHERE workflow_uuid OPERATOR(pg_catalog.=) $1",
                          s);
       break;
     case S_STATUS:
@@ -220,11 +218,7 @@ SPIPlanPtr statement(const Profile *profile, StatementId id) {
   if (plans[id]) return plans[id];
 
   Text t = build(profile, id);
-  int nest = NewGUCNestLevel();
-  (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-                          GUC_ACTION_SAVE, true, 0, false);
   SPIPlanPtr plan = SPI_prepare(t.sql, t.nargs, t.types);
-  AtEOXact_GUC(true, nest);
   if (!plan)
     elog(ERROR, "could not prepare dbos_client statement: %s (%s)", SPI_result_code_string(SPI_result),
          t.sql);

@@ -87,6 +87,7 @@ async function eventsImpl(holdMs, waitForGo) {
   await DBOS.setEvent('date', new Date('2024-01-02T03:04:05.678Z'));
   await DBOS.setEvent('withDate', { label: 'epoch', at: new Date(0) });
   await DBOS.setEvent('num', 42);
+  await DBOS.setEvent('rich', { big: 10n, m: new Map([['k', 1]]), s: new Set(['a']) });
   if (waitForGo) await DBOS.recv('go', 20);
   return 'events-done';
 }

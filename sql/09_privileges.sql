@@ -1,0 +1,63 @@
+-- Privileges: functions run as the caller; no search_path or schema trick runs foreign code.
+CREATE ROLE regress_nobody;
+CREATE ROLE regress_app;
+GRANT USAGE ON SCHEMA regress TO PUBLIC;
+GRANT USAGE ON SCHEMA dbos TO regress_app;
+GRANT SELECT, INSERT ON dbos.workflow_status, dbos.workflow_input, dbos.notifications,
+                        dbos.queues, dbos.dbos_migrations, dbos.workflow_events,
+                        dbos.workflow_output TO regress_app;
+
+-- Without rights on the DBOS tables, every call fails with 42501 and writes nothing.
+SELECT regress.row_counts() AS before \gset
+SET ROLE regress_nobody;
+SELECT regress.error_of($$SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'f', workflow_id => 'priv-1')$$);
+SELECT regress.error_of($$SELECT dbos.send('enq-1', '1')$$);
+SELECT regress.error_of($$SELECT dbos.get_status('enq-1')$$);
+SELECT regress.error_of($$SELECT dbos.get_result('enq-1', 0)$$);
+SELECT regress.error_of($$SELECT dbos.get_event('enq-1', 'k', 0)$$);
+RESET ROLE;
+SELECT regress.row_counts() = :'before' AS nothing_written;
+
+-- With them, the same calls work.
+SET ROLE regress_app;
+SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'f', workflow_id => 'priv-1');
+SELECT (dbos.get_status('priv-1')).status;
+RESET ROLE;
+
+-- A caller's search_path cannot put its own operators or functions into our statements.
+CREATE SCHEMA evil;
+CREATE TABLE evil.calls (what text);
+CREATE FUNCTION evil.texteq(text, text) RETURNS boolean LANGUAGE plpgsql AS
+  $$ BEGIN INSERT INTO evil.calls VALUES ('operator'); RETURN $1 OPERATOR(pg_catalog.=) $2; END $$;
+CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.texteq);
+CREATE FUNCTION evil.to_timestamp(numeric) RETURNS timestamptz LANGUAGE plpgsql AS
+  $$ BEGIN INSERT INTO evil.calls VALUES ('to_timestamp'); RETURN now(); END $$;
+CREATE FUNCTION evil.div(bigint, numeric) RETURNS numeric LANGUAGE plpgsql AS
+  $$ BEGIN INSERT INTO evil.calls VALUES ('division'); RETURN 0; END $$;
+CREATE OPERATOR evil./ (LEFTARG = bigint, RIGHTARG = numeric, FUNCTION = evil.div);
+CREATE DOMAIN evil.text AS pg_catalog.varchar CHECK (evil.texteq(VALUE, VALUE));
+CREATE FUNCTION evil.max(bigint) RETURNS bigint LANGUAGE plpgsql AS
+  $$ BEGIN INSERT INTO evil.calls VALUES ('max'); RETURN $1; END $$;
+CREATE FUNCTION evil.coalesce(text, text) RETURNS text LANGUAGE plpgsql AS
+  $$ BEGIN INSERT INTO evil.calls VALUES ('coalesce'); RETURN $1; END $$;
+SET search_path = evil, pg_catalog, public;
+DISCARD PLANS;
+ALTER TABLE dbos.queues ADD COLUMN regress_probe int;  -- forces schema detection again
+ALTER TABLE dbos.queues DROP COLUMN regress_probe;
+SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'f', workflow_id => 'priv-2') IS NOT NULL AS enqueued;
+SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'f', workflow_id => 'priv-2') IS NOT NULL AS again;
+SELECT (dbos.get_status('priv-2')).status;
+SELECT dbos.get_result('res-ok', 0);
+SELECT dbos.get_event('ev-1', 'string', 0);
+SELECT dbos.send('priv-2', '1', 'tp', 'k');
+RESET search_path;
+SELECT count(*) AS foreign_code_calls FROM evil.calls;
+DROP SCHEMA evil CASCADE;
+
+DELETE FROM dbos.notifications WHERE destination_uuid LIKE 'priv-%';
+DELETE FROM dbos.workflow_input WHERE workflow_uuid LIKE 'priv-%';
+DELETE FROM dbos.workflow_status WHERE workflow_uuid LIKE 'priv-%';
+REVOKE ALL ON ALL TABLES IN SCHEMA dbos FROM regress_app;
+REVOKE USAGE ON SCHEMA dbos FROM regress_app;
+DROP ROLE regress_app;
+DROP ROLE regress_nobody;
