@@ -63,6 +63,32 @@ constexpr int kStatusPlainColumns = 24;
 
 // A prepared, kept plan for the current profile. Needs an SPI connection.
 SPIPlanPtr statement(const Profile *profile, StatementId id);
+// Executes a plan and checks its SPI result code.
+void run_statement(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, int expected);
+// A text Datum (nulls[i] = 'n' for NULL), for SPI parameter arrays.
+Datum text_or_null(const char *s, char *nulls, int i);
+
+// --- enqueue.cpp ----------------------------------------------------------------------------
+// One workflow to enqueue, validated; strings are NUL-terminated, nullptr for NULL.
+struct EnqueueRow {
+  const char *workflow_id;
+  const char *workflow_name, *workflow_class, *config_name, *queue_name;
+  const char *app_version, *application_name;
+  int32 priority;
+  const char *deduplication_id;
+  int64 timeout_ms;  // -1: none
+  int64 delay_ms;    // 0: none
+  const char *partition_key;
+  const char *serialization;
+  Datum inputs;      // text
+  bool return_existing;
+};
+// Raises 0A000 when the schema lacks a column an option needs.
+void check_enqueue_features(const Profile *p, bool delay, bool partition, bool application_name);
+// Warns once per backend and queue when the queue has no row in the queues table.
+void check_queue_registered(const Profile *p, const char *queue);
+// Writes the workflow (or finds it: idempotent ID, return_existing); returns its ID.
+const char *enqueue_row(const Profile *p, const EnqueueRow *row);
 
 // --- waits.cpp ------------------------------------------------------------------------------
 // One poll: returns true when the wait is over. Polls run in their own fresh snapshot.

@@ -6,7 +6,6 @@
 
 extern "C" {
 #include "utils/datum.h"
-#include "utils/hsearch.h"
 PG_MODULE_MAGIC;
 void _PG_init(void);
 }
@@ -20,8 +19,6 @@ void _PG_init(void) {
 
 namespace {
 
-constexpr const char *kInternalQueue = "_dbos_internal_queue";
-
 char *text_arg(FunctionCallInfo fcinfo, int n) {
   return PG_ARGISNULL(n) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(n));
 }
@@ -32,69 +29,6 @@ requests::Span span_arg(FunctionCallInfo fcinfo, int n) {
   if (PG_ARGISNULL(n)) return {false, 0, 0, 0};
   Interval *iv = PG_GETARG_INTERVAL_P(n);
   return {true, iv->time, iv->day, iv->month};
-}
-
-Datum text_or_null(const char *s, char *nulls, int i) {
-  nulls[i] = s ? ' ' : 'n';
-  return s ? CStringGetTextDatum(s) : (Datum)0;
-}
-
-char *copy_text_column(HeapTuple tuple, TupleDesc desc, int column) {
-  return SPI_getvalue(tuple, desc, column);  // palloc'd in the current context, or NULL
-}
-
-void run_expecting(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, int expected) {
-  int rc = SPI_execute_plan(plan, values, nulls, read_only, 0);
-  if (rc != expected) elog(ERROR, "dbos_client statement failed: %s", SPI_result_code_string(rc));
-}
-
-bool same_name(const char *a, const char *b) {  // NULL and '' are the same, as in DBOS
-  return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
-// --- queue registration warning -------------------------------------------------------------
-
-HTAB *queues_seen = nullptr;  // queue names checked in this backend (for the current schema)
-uint64 queues_seen_generation = 0;
-constexpr Size kQueueKeyLen = 256;
-
-// Warns once per backend and queue when no `queues` row exists: no current DBOS worker
-// dequeues such a queue until an application registers it.
-void check_queue_registered(const Profile *p, const char *queue) {
-  if (!p->queues_table || strcmp(queue, kInternalQueue) == 0 || strlen(queue) >= kQueueKeyLen) return;
-  if (!queues_seen || queues_seen_generation != p->generation) {
-    if (queues_seen) hash_destroy(queues_seen);
-    HASHCTL ctl;
-    ctl.keysize = kQueueKeyLen;
-    ctl.entrysize = kQueueKeyLen;
-    queues_seen = hash_create("dbos_client queues", 64, &ctl, HASH_ELEM | HASH_STRINGS);
-    queues_seen_generation = p->generation;
-  }
-  bool found;
-  (void)hash_search(queues_seen, queue, HASH_FIND, &found);
-  if (found) return;
-  Datum arg = CStringGetTextDatum(queue);
-  run_expecting(statement(p, S_QUEUE_EXISTS), &arg, nullptr, false, SPI_OK_SELECT);
-  bool registered = SPI_processed > 0;
-  SPI_freetuptable(SPI_tuptable);
-  if (!registered)
-    ereport(WARNING,
-            (errcode(ERRCODE_WARNING),
-             errmsg("queue \"%s\" is not registered in %s.queues", queue, p->quoted_schema),
-             errdetail("No current DBOS application dequeues it until one registers the queue."),
-             errhint("Register the queue in the application (DBOS.registerQueue), or use "
-                     "\"%s\". This warning is shown once per session and queue.",
-                     kInternalQueue)));
-  (void)hash_search(queues_seen, queue, HASH_ENTER, &found);
-}
-
-void require_feature(bool present, const Profile *p, const char *argument, const char *column) {
-  if (!present)
-    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                    errmsg("%s needs a newer DBOS system schema", argument),
-                    errdetail("Table %s.workflow_status has no column \"%s\" (dbos_migrations version %lld).",
-                              p->quoted_schema, column, (long long)p->version),
-                    errhint("Upgrade the DBOS system tables by launching a current DBOS application.")));
 }
 
 }  // namespace
@@ -134,90 +68,26 @@ DBOS_FUNCTION(dbos_enqueue) {
   MemoryContext caller = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   const Profile *p = current_profile();
-  if (r.delay_ms > 0) require_feature(p->delay, p, "delay", "delay_until_epoch_ms");
-  if (r.partition_key) require_feature(p->partition, p, "partition_key", "queue_partition_key");
-  if (app_name) require_feature(p->app_name, p, "application_name", "application_name");
+  check_enqueue_features(p, r.delay_ms > 0, r.partition_key != nullptr, app_name != nullptr);
   check_queue_registered(p, r.queue_name);
 
-  const char *id = r.workflow_id ? r.workflow_id : new_uuid();
-  int64 now_ms = next_epoch_ms();
-  Datum v[EP_COUNT];
-  char n[EP_COUNT];
-  v[EP_ID] = text_or_null(id, n, EP_ID);
-  v[EP_STATUS] = text_or_null(r.delay_ms > 0 ? "DELAYED" : "ENQUEUED", n, EP_STATUS);
-  v[EP_NAME] = text_or_null(r.workflow_name, n, EP_NAME);
-  v[EP_CLASS] = text_or_null(r.workflow_class, n, EP_CLASS);
-  v[EP_CONFIG] = text_or_null(r.config_name, n, EP_CONFIG);
-  v[EP_QUEUE] = text_or_null(r.queue_name, n, EP_QUEUE);
-  v[EP_APP_VERSION] = text_or_null(app_version, n, EP_APP_VERSION);
-  v[EP_PRIORITY] = Int32GetDatum(r.priority_null ? 0 : r.priority);
-  n[EP_PRIORITY] = ' ';
-  v[EP_DEDUP] = text_or_null(r.deduplication_id, n, EP_DEDUP);
-  v[EP_TIMEOUT_MS] = Int64GetDatum(r.timeout_ms);
-  n[EP_TIMEOUT_MS] = r.timeout_ms >= 0 ? ' ' : 'n';
-  v[EP_SERIALIZATION] = text_or_null(payloads::format_tag(r.format), n, EP_SERIALIZATION);
-  v[EP_CREATED_AT] = Int64GetDatum(now_ms);
-  n[EP_CREATED_AT] = ' ';
-  v[EP_INPUTS] = inputs;
-  n[EP_INPUTS] = ' ';
-  v[EP_PARTITION] = text_or_null(r.partition_key, n, EP_PARTITION);
-  v[EP_DELAY_UNTIL] = Int64GetDatum(now_ms + r.delay_ms);
-  n[EP_DELAY_UNTIL] = r.delay_ms > 0 ? ' ' : 'n';
-  v[EP_APP_NAME] = text_or_null(app_name, n, EP_APP_NAME);
-  v[EP_CREATOR_XID] = text_or_null(p->creator_xid ? new_uuid() : nullptr, n, EP_CREATOR_XID);
-
-  const char *result = id;
-  // A conflict whose holder vanishes before we look (it completed and released its
-  // deduplication ID) is retried, as DBOS does.
-  for (int attempt = 0;; attempt++) {
-    int rc = SPI_execute_plan(statement(p, S_ENQUEUE), v, n, false, 0);
-    if (rc != SPI_OK_SELECT && rc != SPI_OK_INSERT)
-      elog(ERROR, "dbos_client enqueue failed: %s", SPI_result_code_string(rc));
-    if (SPI_processed == 1) break;  // created by this call
-
-    Datum key = v[EP_ID];
-    run_expecting(statement(p, S_WORKFLOW_LOOKUP), &key, nullptr, false, SPI_OK_SELECT);
-    if (SPI_processed == 1) {
-      HeapTuple t = SPI_tuptable->vals[0];
-      TupleDesc d = SPI_tuptable->tupdesc;
-      char *name = copy_text_column(t, d, 1), *cls = copy_text_column(t, d, 2),
-           *cfg = copy_text_column(t, d, 3), *status = copy_text_column(t, d, 4);
-      if (!same_name(name, r.workflow_name) || !same_name(cls, r.workflow_class) ||
-          !same_name(cfg, r.config_name))
-        ereport(ERROR,
-                (errcode(MAKE_SQLSTATE('D', 'B', '0', '0', '6')),
-                 errmsg("workflow ID \"%s\" is already used by another workflow", id),
-                 errdetail("The existing workflow is \"%s\" (class \"%s\", config \"%s\", status %s); "
-                           "this call enqueues \"%s\" (class \"%s\", config \"%s\").",
-                           name ? name : "", cls ? cls : "", cfg ? cfg : "", status ? status : "",
-                           r.workflow_name, r.workflow_class ? r.workflow_class : "",
-                           r.config_name ? r.config_name : ""),
-                 errhint("Use a new workflow_id, or NULL to have one generated.")));
-      break;  // same workflow again: idempotent, the first arguments stay
-    }
-    if (r.deduplication_id) {
-      Datum keys[2] = {v[EP_QUEUE], v[EP_DEDUP]};
-      run_expecting(statement(p, S_DEDUP_LOOKUP), keys, nullptr, false, SPI_OK_SELECT);
-      if (SPI_processed == 1) {
-        char *holder = copy_text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-        if (r.return_existing) {
-          result = holder;
-          break;
-        }
-        ereport(ERROR,
-                (errcode(ERRCODE_UNIQUE_VIOLATION),
-                 errmsg("workflow deduplicated on queue \"%s\"", r.queue_name),
-                 errdetail("Workflow \"%s\" already holds deduplication ID \"%s\" on queue \"%s\".",
-                           holder, r.deduplication_id, r.queue_name),
-                 errhint("Pass duplication_policy => 'return_existing' to get the existing "
-                         "workflow's ID instead.")));
-      }
-    }
-    if (attempt >= 3)
-      ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-                      errmsg("could not enqueue workflow \"%s\": conflicting rows keep changing", id),
-                      errhint("Retry the transaction.")));
-  }
+  EnqueueRow row = {};
+  row.workflow_id = r.workflow_id ? r.workflow_id : new_uuid();
+  row.workflow_name = r.workflow_name;
+  row.workflow_class = r.workflow_class;
+  row.config_name = r.config_name;
+  row.queue_name = r.queue_name;
+  row.app_version = app_version;
+  row.application_name = app_name;
+  row.priority = r.priority_null ? 0 : r.priority;
+  row.deduplication_id = r.deduplication_id;
+  row.timeout_ms = r.timeout_ms;
+  row.delay_ms = r.delay_ms;
+  row.partition_key = r.partition_key;
+  row.serialization = payloads::format_tag(r.format);
+  row.inputs = inputs;
+  row.return_existing = r.return_existing;
+  const char *result = enqueue_row(p, &row);
   text *out = (text *)MemoryContextAllocZero(caller, VARHDRSZ + strlen(result));
   SET_VARSIZE(out, VARHDRSZ + strlen(result));
   memcpy(VARDATA(out), result, strlen(result));
@@ -257,10 +127,10 @@ DBOS_FUNCTION(dbos_send) {
       SP_MESSAGE_UUID);
   v[SP_CREATED_AT] = Int64GetDatum(next_epoch_ms());
   n[SP_CREATED_AT] = ' ';
-  run_expecting(statement(p, S_SEND), v, n, false, SPI_OK_INSERT);
+  run_statement(statement(p, S_SEND), v, n, false, SPI_OK_INSERT);
   if (SPI_processed == 0) {
     // Either the destination is unknown, or this idempotency key was already delivered.
-    run_expecting(statement(p, S_WORKFLOW_XMIN), &v[SP_DEST], nullptr, false, SPI_OK_SELECT);
+    run_statement(statement(p, S_WORKFLOW_XMIN), &v[SP_DEST], nullptr, false, SPI_OK_SELECT);
     if (SPI_processed == 0)
       ereport(ERROR, (errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
                       errmsg("destination workflow \"%s\" does not exist", r.destination_id),
@@ -285,7 +155,7 @@ struct EventWait {
 };
 
 TransactionId status_xmin(const Profile *p, Datum workflow_id) {
-  run_expecting(statement(p, S_WORKFLOW_XMIN), &workflow_id, nullptr, false, SPI_OK_SELECT);
+  run_statement(statement(p, S_WORKFLOW_XMIN), &workflow_id, nullptr, false, SPI_OK_SELECT);
   TransactionId xmin = InvalidTransactionId;
   if (SPI_processed == 1) {
     bool isnull;
@@ -298,11 +168,11 @@ TransactionId status_xmin(const Profile *p, Datum workflow_id) {
 
 bool poll_event(void *arg) {
   EventWait *w = (EventWait *)arg;
-  run_expecting(statement(w->profile, S_EVENT), w->keys, nullptr, false, SPI_OK_SELECT);
+  run_statement(statement(w->profile, S_EVENT), w->keys, nullptr, false, SPI_OK_SELECT);
   if (SPI_processed == 1) {
     w->found = true;
-    w->value = copy_text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-    w->serialization = copy_text_column(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+    w->value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+    w->serialization = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
     return true;
   }
   SPI_freetuptable(SPI_tuptable);
@@ -368,16 +238,16 @@ bool terminal(const char *status) {
 
 bool poll_result(void *arg) {
   ResultWait *w = (ResultWait *)arg;
-  run_expecting(statement(w->profile, S_RESULT), &w->key, nullptr, false, SPI_OK_SELECT);
+  run_statement(statement(w->profile, S_RESULT), &w->key, nullptr, false, SPI_OK_SELECT);
   if (SPI_processed == 0) unknown_workflow(w->workflow_id);
   HeapTuple t = SPI_tuptable->vals[0];
   TupleDesc d = SPI_tuptable->tupdesc;
-  char *status = copy_text_column(t, d, 1);
+  char *status = SPI_getvalue(t, d, 1);
   if (status && terminal(status)) {
     w->status = status;
-    w->output = copy_text_column(t, d, 2);
-    w->error = copy_text_column(t, d, 3);
-    w->serialization = copy_text_column(t, d, 4);
+    w->output = SPI_getvalue(t, d, 2);
+    w->error = SPI_getvalue(t, d, 3);
+    w->serialization = SPI_getvalue(t, d, 4);
     return true;
   }
   bool isnull;
@@ -451,7 +321,7 @@ DBOS_FUNCTION(dbos_get_status) {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   const Profile *p = current_profile();
   Datum key = CStringGetTextDatum(workflow_id);
-  run_expecting(statement(p, S_STATUS), &key, nullptr, true, SPI_OK_SELECT);
+  run_statement(statement(p, S_STATUS), &key, nullptr, true, SPI_OK_SELECT);
   if (SPI_processed == 0) {
     SPI_finish();
     PG_RETURN_NULL();

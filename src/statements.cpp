@@ -227,4 +227,14 @@ SPIPlanPtr statement(const Profile *profile, StatementId id) {
   return plan;
 }
 
+void run_statement(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, int expected) {
+  int rc = SPI_execute_plan(plan, values, nulls, read_only, 0);
+  if (rc != expected) elog(ERROR, "dbos_client statement failed: %s", SPI_result_code_string(rc));
+}
+
+Datum text_or_null(const char *s, char *nulls, int i) {
+  nulls[i] = s ? ' ' : 'n';
+  return s ? CStringGetTextDatum(s) : (Datum)0;
+}
+
 }  // namespace dbos_client

@@ -33,7 +33,7 @@ const USER = process.env.PGUSER || 'postgres';
 const PASSWORD = process.env.PGPASSWORD || undefined;
 const ADMIN_DB = process.env.PGDATABASE || 'postgres';
 const TEST_DB = process.env.INTEROP_DATABASE || 'dbos_interop';
-const SUITE_TIMEOUT_MS = Number(process.env.INTEROP_SUITE_TIMEOUT_MS || 170000);
+const SUITE_TIMEOUT_MS = Number(process.env.INTEROP_SUITE_TIMEOUT_MS || 150000);
 const TEST_TIMEOUT_MS = Number(process.env.INTEROP_TEST_TIMEOUT_MS || 30000);
 const ONLY = process.env.INTEROP_ONLY ? new RegExp(process.env.INTEROP_ONLY) : null;
 const WORKER_LOG = path.join(os.tmpdir(), 'dbos_interop_worker.log');
@@ -1074,6 +1074,42 @@ test('internal_queue_runs_without_warning', async () => {
   });
   assert.deepEqual(notices, [], 'no notice for the internal queue');
   assert.deepEqual(await getResult(id), { sum: 101 });
+});
+
+test('unicode_ids_topics_and_large_payload', async () => {
+  const id = wid('ünï cödé ✓ "quoted" \\ 🚀');
+  assert.equal(await enqueue('interop_q', null, 'recvOne', ['tópico ✓ 🚀', 20], { workflow_id: id }), id);
+  await q(`SELECT dbos.send($1, '"unicode topic ok"', 'tópico ✓ 🚀')`, [id]);
+  assert.deepEqual(await getResult(id), { got: 'unicode topic ok' });
+  const big = 'x'.repeat(300000) + ' ✓ end';
+  const bid = await enqueue('interop_q', null, 'echo', [big, { arr: Array.from({ length: 2000 }, (_, i) => i) }]);
+  const r = await getResult(bid);
+  assert.equal(r.args[0], big);
+  assert.equal(r.args[1].arr.length, 2000);
+});
+
+test('bulk_enqueue_in_one_statement', async () => {
+  const n = 60;
+  const res = await q(
+    `SELECT i, dbos.enqueue('interop_q', NULL, 'add', jsonb_build_array(i, i), workflow_id => $1 || i) AS id
+       FROM generate_series(1, $2::int) i`,
+    [wid('bulk-'), n],
+  );
+  assert.equal(res.rows.length, n);
+  const created = await q(`SELECT count(DISTINCT created_at) AS d FROM dbos.workflow_status WHERE workflow_uuid LIKE $1`, [wid('bulk-') + '%']);
+  assert.equal(Number(created.rows[0].d), n, 'every row of one statement gets its own created_at');
+  await waitFor('all bulk workflows to succeed', async () => {
+    const r = await one(`SELECT count(*) FILTER (WHERE status = 'SUCCESS') AS ok, count(*) AS all FROM dbos.workflow_status WHERE workflow_uuid LIKE $1`, [wid('bulk-') + '%']);
+    return Number(r.ok) === n;
+  }, 25000, 200);
+  const outs = await q(
+    `SELECT ws.workflow_uuid, wo.output FROM dbos.workflow_status ws JOIN dbos.workflow_output wo USING (workflow_uuid) WHERE ws.workflow_uuid LIKE $1`,
+    [wid('bulk-') + '%'],
+  );
+  for (const row of outs.rows) {
+    const i = Number(row.workflow_uuid.slice(wid('bulk-').length));
+    assert.deepEqual(JSON.parse(row.output), { sum: 2 * i }, row.workflow_uuid);
+  }
 });
 
 test('opaque_payloads_wrapped', async () => {

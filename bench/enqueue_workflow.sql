@@ -1,0 +1,1 @@
+SELECT dbos.enqueue_workflow('benchWorkflow', '_dbos_internal_queue', ARRAY['1'::json, '"a"'::json, '{"k": true}'::json]);
