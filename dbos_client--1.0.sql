@@ -80,11 +80,17 @@ CREATE FUNCTION dbos.get_result(workflow_id text, timeout_seconds double precisi
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'dbos_get_result' LANGUAGE C VOLATILE;
 
+-- CREATE TRIGGER ... AFTER INSERT OR UPDATE OR DELETE ON t [REFERENCING NEW TABLE AS n OLD TABLE AS o]
+--   FOR EACH ROW | STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('queue', 'Class' or '', 'workflow' [, 'option=value' ...]);
+CREATE FUNCTION dbos.enqueue_trigger() RETURNS trigger
+AS 'MODULE_PATHNAME', 'dbos_enqueue_trigger' LANGUAGE C;
+
 GRANT USAGE ON TYPE dbos.workflow_info TO PUBLIC;
 GRANT EXECUTE ON FUNCTION
     dbos.enqueue(text, text, text, jsonb, text, text, integer, text, interval, interval, text, jsonb, text, text, text, text),
     dbos.send(text, jsonb, text, text, text),
     dbos.get_event(text, text, double precision),
     dbos.get_status(text),
-    dbos.get_result(text, double precision)
+    dbos.get_result(text, double precision),
+    dbos.enqueue_trigger()
 TO PUBLIC;

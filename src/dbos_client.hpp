@@ -49,6 +49,7 @@ enum StatementId {
   S_EVENT,            // value, serialization of an event
   S_RESULT,           // status, output, error, serialization, xmin
   S_STATUS,           // the workflow_info columns
+  S_ENQUEUE_BULK,     // insert many status (+ input) rows from arrays, return those created
   S_COUNT
 };
 // Enqueue parameter positions (1-based in SQL, 0-based here).
@@ -56,6 +57,12 @@ enum EnqueueParam {
   EP_ID, EP_STATUS, EP_NAME, EP_CLASS, EP_CONFIG, EP_QUEUE, EP_APP_VERSION, EP_PRIORITY,
   EP_DEDUP, EP_TIMEOUT_MS, EP_SERIALIZATION, EP_CREATED_AT, EP_INPUTS, EP_PARTITION,
   EP_DELAY_UNTIL, EP_APP_NAME, EP_CREATOR_XID, EP_COUNT
+};
+// Bulk enqueue parameters: per-row arrays first, then values shared by the batch.
+enum BulkParam {
+  BP_IDS, BP_INPUTS, BP_CREATED_AT, BP_DEDUP, BP_PARTITION, BP_CREATOR_XID, BP_STATUS, BP_NAME,
+  BP_CLASS, BP_CONFIG, BP_QUEUE, BP_APP_VERSION, BP_PRIORITY, BP_TIMEOUT_MS, BP_SERIALIZATION,
+  BP_DELAY_MS, BP_APP_NAME, BP_COUNT
 };
 enum SendParam { SP_DEST, SP_TOPIC, SP_MESSAGE, SP_SERIALIZATION, SP_MESSAGE_UUID, SP_CREATED_AT, SP_COUNT };
 // Columns of S_STATUS before the payload columns (input, output, error, serialization).
@@ -114,5 +121,9 @@ Datum value_to_text(payloads::Format format, Jsonb *value);
 [[noreturn]] void raise_workflow_error(const char *workflow_id, Datum error_jsonb);
 
 char *new_uuid();
+// Inputs text for a row-change trigger: one positional argument
+// {"op", "schema", "table", "new", "old"}; new_json/old_json are JSON text or nullptr.
+Datum row_change_inputs_text(const char *op, const char *schema, const char *table,
+                             const char *new_json, const char *old_json);
 
 }  // namespace dbos_client

@@ -279,6 +279,37 @@ std::string encode_inputs(Format format, std::string_view args_json, std::string
   return std::string(sb.GetString(), sb.GetSize());
 }
 
+std::string encode_row_change(std::string_view op, std::string_view schema, std::string_view table,
+                              std::string_view new_json, std::string_view old_json) {
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  auto str = [&](std::string_view v) { w.String(v.data(), static_cast<SizeType>(v.size())); };
+  auto row = [&](std::string_view v) {
+    if (v.empty())
+      w.Null();
+    else
+      w.RawValue(v.data(), v.size(), rapidjson::kObjectType);
+  };
+  w.StartObject();
+  w.Key("positionalArgs");
+  w.StartArray();
+  w.StartObject();
+  w.Key("op");
+  str(op);
+  w.Key("schema");
+  str(schema);
+  w.Key("table");
+  str(table);
+  w.Key("new");
+  row(new_json);
+  w.Key("old");
+  row(old_json);
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
 std::string encode_value(Format format, std::string_view value_json) {
   if (format == Format::portable_json) return std::string(value_json);
   rapidjson::StringBuffer sb;

@@ -15,6 +15,11 @@ const char *format_tag(Format format);
 // object or empty (absent).
 std::string encode_inputs(Format format, std::string_view args_json, std::string_view named_json);
 
+// Inputs of a row-change workflow: {"positionalArgs":[{"op":...,"schema":...,"table":...,
+// "new":<row or null>,"old":<row or null>}]}. Rows are JSON text; empty means null.
+std::string encode_row_change(std::string_view op, std::string_view schema, std::string_view table,
+                              std::string_view new_json, std::string_view old_json);
+
 // A single value (a message): portable JSON as is, or wrapped in the superjson envelope.
 std::string encode_value(Format format, std::string_view value_json);
 

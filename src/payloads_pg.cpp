@@ -38,6 +38,13 @@ Datum value_to_text(payloads::Format format, Jsonb *value) {
   return text_datum(s);
 }
 
+Datum row_change_inputs_text(const char *op, const char *schema, const char *table,
+                             const char *new_json, const char *old_json) {
+  std::string s = payloads::encode_row_change(op, schema, table, new_json ? new_json : "",
+                                              old_json ? old_json : "");
+  return text_datum(s);
+}
+
 void raise_workflow_error(const char *workflow_id, Datum error_jsonb) {
   char *json = pg_guard([&] { return DatumGetCString(DirectFunctionCall1(jsonb_out, error_jsonb)); });
   payloads::ErrorSummary e = payloads::summarize_error(json);

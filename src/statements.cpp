@@ -16,7 +16,7 @@ uint64 plans_generation = 0;
 struct Text {
   const char *sql;
   int nargs;
-  Oid types[EP_COUNT];
+  Oid types[32];  // at least EP_COUNT, BP_COUNT and SP_COUNT
 };
 
 void enqueue_text(const Profile *p, StringInfo sql) {
@@ -66,6 +66,59 @@ void enqueue_text(const Profile *p, StringInfo sql) {
     appendStringInfo(sql, "INSERT INTO %s.workflow_status (%s) VALUES (%s) ON CONFLICT DO NOTHING",
                      s, cols.data, vals.data);
   }
+}
+
+// Many rows at once from parameter arrays (statement-level triggers): the same columns
+// as enqueue_text, one INSERT ... SELECT FROM unnest per batch.
+void enqueue_bulk_text(const Profile *p, StringInfo sql) {
+  const char *s = p->quoted_schema;
+  StringInfoData cols, vals;
+  initStringInfo(&cols);
+  initStringInfo(&vals);
+  appendStringInfoString(&cols,
+                         "workflow_uuid, status, name, class_name, config_name, queue_name, "
+                         "application_version, recovery_attempts, priority, deduplication_id, "
+                         "workflow_timeout_ms, serialization, created_at, updated_at");
+  appendStringInfoString(&vals,
+                         "r.id, $7, $8, $9, $10, $11, $12, 0, $13, r.dedup, $14, $15, r.created_at, "
+                         "r.created_at");
+  if (!p->input_table) {
+    appendStringInfoString(&cols, ", inputs");
+    appendStringInfoString(&vals, ", r.inputs");
+  }
+  if (p->partition) {
+    appendStringInfoString(&cols, ", queue_partition_key");
+    appendStringInfoString(&vals, ", r.part");
+  }
+  if (p->delay) {
+    appendStringInfoString(&cols, ", delay_until_epoch_ms");
+    appendStringInfoString(&vals,
+                           ", CASE WHEN $16 OPERATOR(pg_catalog.>) 0 "
+                           "THEN r.created_at OPERATOR(pg_catalog.+) $16 END");
+  }
+  if (p->app_name) {
+    appendStringInfoString(&cols, ", application_name");
+    appendStringInfoString(&vals, ", $17");
+  }
+  if (p->creator_xid) {
+    appendStringInfoString(&cols, ", creator_xid");
+    appendStringInfoString(&vals, ", r.creator");
+  }
+  appendStringInfo(sql,
+                   "WITH rows AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+                   "pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+                   "pg_catalog.unnest($6)) AS r(id, inputs, created_at, dedup, part, creator)), "
+                   "created AS (INSERT INTO %s.workflow_status (%s) SELECT %s FROM rows r "
+                   "ON CONFLICT DO NOTHING RETURNING workflow_uuid)",
+                   s, cols.data, vals.data);
+  if (p->input_table)
+    appendStringInfo(sql,
+                     ", input AS (INSERT INTO %s.workflow_input (workflow_uuid, inputs%s) "
+                     "SELECT r.id, r.inputs%s FROM rows r JOIN created c "
+                     "ON c.workflow_uuid OPERATOR(pg_catalog.=) r.id ON CONFLICT DO NOTHING)",
+                     s, p->input_retention ? ", retention_timestamp" : "",
+                     p->input_retention ? ", r.created_at" : "");
+  appendStringInfoString(sql, " SELECT workflow_uuid FROM created");
 }
 
 void status_text(const Profile *p, StringInfo sql) {
@@ -197,6 +250,15 @@ Text build(const Profile *p, StatementId id) {
       break;
     case S_STATUS:
       status_text(p, &sql);
+      break;
+    case S_ENQUEUE_BULK:
+      enqueue_bulk_text(p, &sql);
+      t.nargs = BP_COUNT;
+      t.types[BP_IDS] = t.types[BP_INPUTS] = t.types[BP_DEDUP] = t.types[BP_PARTITION] =
+          t.types[BP_CREATOR_XID] = TEXTARRAYOID;
+      t.types[BP_CREATED_AT] = INT8ARRAYOID;
+      t.types[BP_PRIORITY] = INT4OID;
+      t.types[BP_TIMEOUT_MS] = t.types[BP_DELAY_MS] = INT8OID;
       break;
     case S_COUNT:
       elog(ERROR, "invalid statement id");

@@ -191,9 +191,7 @@ async function startWorker() {
   });
   workerExited = new Promise((resolve) => worker.once('exit', (code, signal) => resolve({ code, signal })));
   worker.stderr.on('data', (d) => workerLog.write(d));
-  let ready;
   const readyP = new Promise((resolve, reject) => {
-    ready = resolve;
     let buf = '';
     worker.stdout.on('data', (d) => {
       workerLog.write(d);
@@ -202,11 +200,12 @@ async function startWorker() {
     });
     workerExited.then(({ code, signal }) => reject(new Error(`worker exited early (code ${code}, signal ${signal}); see ${WORKER_LOG}`)));
   });
-  const timeout = sleep(40000).then(() => {
-    throw new Error(`worker not ready after 40 s; see ${WORKER_LOG}`);
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`worker not ready after 40 s; see ${WORKER_LOG}`)), 40000);
   });
+  readyP.catch(() => {}).finally(() => clearTimeout(timer));
   await Promise.race([readyP, timeout]);
-  void ready;
 }
 
 async function stopWorker() {

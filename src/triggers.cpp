@@ -1,0 +1,482 @@
+// dbos.enqueue_trigger: a workflow per changed row, in the transaction of the change. Row-level
+// triggers enqueue one row per call; statement-level triggers read the transition tables and
+// write in bulk (one multi-row statement per batch). Postgres side, C style.
+#include "error_bridge.hpp"
+#include "dbos_client.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "commands/trigger.h"
+#include "executor/tuptable.h"
+#include "utils/array.h"
+#include "utils/datetime.h"
+#include "utils/datum.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/tuplestore.h"
+#include "utils/json.h"
+#include "utils/rel.h"
+}
+
+namespace dbos_client {
+namespace {
+
+constexpr int kBatchRows = 1000;  // rows per bulk statement
+
+// A column list option: attribute numbers in the table.
+struct Columns {
+  int count;
+  AttrNumber *attnums;
+};
+
+// Parsed trigger arguments, cached per trigger until its table changes.
+struct TriggerConfig {
+  Oid tgoid;  // hash key
+  Oid relid;
+  MemoryContext context;
+  char *queue, *workflow_class, *workflow_name;
+  char *schema, *table;
+  AttrNumber id_column, dedup_column, partition_column;  // 0: none
+  int32 priority;
+  char *app_version, *application_name;
+  int64 delay_ms, timeout_ms;
+  Columns columns;       // empty: the whole row
+  TupleDesc projection;  // blessed descriptor of `columns`
+  Columns when_changed;  // UPDATE enqueues only when one of these changed
+};
+
+HTAB *configs = nullptr;
+
+void invalidate_configs(Datum, Oid relid) {
+  if (!configs) return;
+  HASH_SEQ_STATUS seq;
+  hash_seq_init(&seq, configs);
+  TriggerConfig *c;
+  while ((c = (TriggerConfig *)hash_seq_search(&seq)) != nullptr) {
+    if (relid != InvalidOid && c->relid != relid) continue;
+    if (c->context) MemoryContextDelete(c->context);
+    (void)hash_search(configs, &c->tgoid, HASH_REMOVE, nullptr);
+  }
+}
+
+[[noreturn]] void bad_argument(Trigger *tg, Relation rel, const char *arg, int code, const char *detail) {
+  ereport(ERROR, (errcode(code),
+                  errmsg("invalid argument \"%s\" of trigger \"%s\" on table \"%s\"", arg, tg->tgname,
+                         RelationGetRelationName(rel)),
+                  errdetail("%s", detail),
+                  errhint("Arguments are: queue, workflow class ('' for none), workflow name, then "
+                          "options such as 'workflow_id_column=id', 'priority=5', 'delay=10 s', "
+                          "'columns=a,b', 'when_changed=a,b'.")));
+}
+
+AttrNumber column_number(Trigger *tg, Relation rel, const char *arg, const char *name) {
+  TupleDesc desc = RelationGetDescr(rel);
+  for (int i = 0; i < desc->natts; i++) {
+    Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0) return att->attnum;
+  }
+  bad_argument(tg, rel, arg, ERRCODE_UNDEFINED_COLUMN,
+               psprintf("Table \"%s\" has no column \"%s\".", RelationGetRelationName(rel), name));
+}
+
+Columns column_list(Trigger *tg, Relation rel, const char *arg, const char *value) {
+  Columns cols = {0, (AttrNumber *)palloc(sizeof(AttrNumber) * (strlen(value) + 1))};
+  char *copy = pstrdup(value);
+  for (char *save = nullptr, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(nullptr, ",", &save)) {
+    while (*tok == ' ') tok++;
+    char *end = tok + strlen(tok);
+    while (end > tok && end[-1] == ' ') *--end = '\0';
+    if (!*tok) continue;
+    cols.attnums[cols.count++] = column_number(tg, rel, arg, tok);
+  }
+  if (cols.count == 0) bad_argument(tg, rel, arg, ERRCODE_INVALID_PARAMETER_VALUE, "The column list is empty.");
+  return cols;
+}
+
+// interval_in's parsing without its ERROR, so that a bad value is reported as a bad argument.
+bool parse_interval(const char *value, Interval *result) {
+  char *fields[MAXDATEFIELDS];
+  int ftypes[MAXDATEFIELDS];
+  char workbuf[256];
+  int nf, dtype;
+  struct pg_itm_in itm;
+  memset(&itm, 0, sizeof itm);
+  int err = ParseDateTime(value, workbuf, sizeof workbuf, fields, ftypes, MAXDATEFIELDS, &nf);
+  if (err == 0) err = DecodeInterval(fields, ftypes, nf, INTERVAL_FULL_RANGE, &dtype, &itm);
+  if (err == DTERR_BAD_FORMAT) {
+    memset(&itm, 0, sizeof itm);
+    char *copy = pstrdup(value);
+    err = DecodeISO8601Interval(copy, &dtype, &itm);
+  }
+  return err == 0 && dtype == DTK_DELTA && itmin2interval(&itm, result) == 0;
+}
+
+int64 interval_ms(Trigger *tg, Relation rel, const char *arg, const char *value, bool positive) {
+  Interval parsed;
+  Interval *iv = &parsed;
+  if (!parse_interval(value, iv))
+    bad_argument(tg, rel, arg, ERRCODE_INVALID_DATETIME_FORMAT,
+                 psprintf("\"%s\" is not an interval such as '10 s' or '1 hour'.", value));
+  __int128 us = (__int128)iv->time + (__int128)iv->day * USECS_PER_DAY +
+                (__int128)iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
+  if (us < 0 || (positive && us == 0) || us > ((__int128)1 << 62))
+    bad_argument(tg, rel, arg, ERRCODE_INVALID_PARAMETER_VALUE,
+                 positive ? "The interval must be positive." : "The interval must not be negative.");
+  return (int64)((us + 999) / 1000);
+}
+
+// Parses the trigger's arguments into c, in a memory context that is kept only on success.
+void parse_config(TriggerData *td, TriggerConfig *c) {
+  Trigger *tg = td->tg_trigger;
+  Relation rel = td->tg_relation;
+  c->relid = RelationGetRelid(rel);
+  c->context = AllocSetContextCreate(CurrentMemoryContext, "dbos_client trigger", ALLOCSET_SMALL_SIZES);
+  MemoryContext old = MemoryContextSwitchTo(c->context);
+  if (tg->tgnargs < 3)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("trigger \"%s\" on table \"%s\" needs at least 3 arguments", tg->tgname,
+                           RelationGetRelationName(rel)),
+                    errhint("EXECUTE FUNCTION dbos.enqueue_trigger('queue', 'Class' or '', 'workflow' [, 'option=value' ...]).")));
+  c->queue = pstrdup(tg->tgargs[0]);
+  c->workflow_class = tg->tgargs[1][0] ? pstrdup(tg->tgargs[1]) : nullptr;
+  c->workflow_name = pstrdup(tg->tgargs[2]);
+  if (!*c->queue) bad_argument(tg, rel, tg->tgargs[0], ERRCODE_INVALID_PARAMETER_VALUE, "The queue name is empty.");
+  if (!*c->workflow_name)
+    bad_argument(tg, rel, tg->tgargs[2], ERRCODE_INVALID_PARAMETER_VALUE, "The workflow name is empty.");
+  c->schema = get_namespace_name(RelationGetNamespace(rel));
+  c->table = pstrdup(RelationGetRelationName(rel));
+  c->timeout_ms = -1;
+  for (int i = 3; i < tg->tgnargs; i++) {
+    const char *arg = tg->tgargs[i];
+    const char *eq = strchr(arg, '=');
+    if (!eq) bad_argument(tg, rel, arg, ERRCODE_INVALID_PARAMETER_VALUE, "Options have the form name=value.");
+    char *name = pnstrdup(arg, eq - arg);
+    const char *value = eq + 1;
+    if (!*value) bad_argument(tg, rel, arg, ERRCODE_INVALID_PARAMETER_VALUE, "The option has no value.");
+    if (!strcmp(name, "workflow_id_column"))
+      c->id_column = column_number(tg, rel, arg, value);
+    else if (!strcmp(name, "deduplication_column"))
+      c->dedup_column = column_number(tg, rel, arg, value);
+    else if (!strcmp(name, "partition_column"))
+      c->partition_column = column_number(tg, rel, arg, value);
+    else if (!strcmp(name, "priority")) {
+      char *end;
+      errno = 0;
+      long v = strtol(value, &end, 10);
+      if (*end || errno || v < 0 || v > PG_INT32_MAX)
+        bad_argument(tg, rel, arg, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+                     "DBOS priorities are integers from 0 to 2147483647.");
+      c->priority = (int32)v;
+    } else if (!strcmp(name, "app_version"))
+      c->app_version = pstrdup(value);
+    else if (!strcmp(name, "application_name"))
+      c->application_name = pstrdup(value);
+    else if (!strcmp(name, "delay"))
+      c->delay_ms = interval_ms(tg, rel, arg, value, false);
+    else if (!strcmp(name, "timeout"))
+      c->timeout_ms = interval_ms(tg, rel, arg, value, true);
+    else if (!strcmp(name, "columns"))
+      c->columns = column_list(tg, rel, arg, value);
+    else if (!strcmp(name, "when_changed"))
+      c->when_changed = column_list(tg, rel, arg, value);
+    else
+      bad_argument(tg, rel, arg, ERRCODE_INVALID_PARAMETER_VALUE,
+                   "Known options: workflow_id_column, deduplication_column, partition_column, "
+                   "priority, app_version, application_name, delay, timeout, columns, when_changed.");
+  }
+  if (c->columns.count > 0) {
+    TupleDesc desc = RelationGetDescr(rel);
+    TupleDesc proj = CreateTemplateTupleDesc(c->columns.count);
+    for (int i = 0; i < c->columns.count; i++)
+      TupleDescCopyEntry(proj, (AttrNumber)(i + 1), desc, c->columns.attnums[i]);
+    c->projection = BlessTupleDesc(proj);
+  }
+  MemoryContextSwitchTo(old);
+  MemoryContextSetParent(c->context, TopMemoryContext);  // parsed: keep it
+}
+
+TriggerConfig *config_for(TriggerData *td) {
+  if (!configs) {
+    HASHCTL ctl;
+    ctl.keysize = sizeof(Oid);
+    ctl.entrysize = sizeof(TriggerConfig);
+    configs = hash_create("dbos_client triggers", 16, &ctl, HASH_ELEM | HASH_BLOBS);
+    CacheRegisterRelcacheCallback(invalidate_configs, (Datum)0);
+  }
+  Oid tgoid = td->tg_trigger->tgoid;
+  bool found;
+  TriggerConfig *c = (TriggerConfig *)hash_search(configs, &tgoid, HASH_FIND, &found);
+  if (found) return c;
+  // Parse into a local copy first: a bad argument leaves no entry (and its memory goes with
+  // the failed transaction).
+  TriggerConfig parsed;
+  memset(&parsed, 0, sizeof parsed);
+  parsed.tgoid = tgoid;
+  parse_config(td, &parsed);
+  c = (TriggerConfig *)hash_search(configs, &tgoid, HASH_ENTER, &found);
+  *c = parsed;
+  return c;
+}
+
+// The JSON text of a row, or of the configured columns only.
+char *row_json(const TriggerConfig *c, HeapTuple tuple, TupleDesc desc) {
+  if (!tuple) return nullptr;
+  Datum row;
+  if (c->columns.count == 0) {
+    row = heap_copy_tuple_as_datum(tuple, desc);
+  } else {
+    Datum values[MaxTupleAttributeNumber];
+    bool nulls[MaxTupleAttributeNumber];
+    for (int i = 0; i < c->columns.count; i++)
+      values[i] = heap_getattr(tuple, c->columns.attnums[i], desc, &nulls[i]);
+    row = HeapTupleGetDatum(heap_form_tuple(c->projection, values, nulls));
+  }
+  return text_to_cstring(DatumGetTextPP(DirectFunctionCall1(row_to_json, row)));
+}
+
+// A column's value as text (nullptr for NULL), for IDs, deduplication and partition keys.
+char *column_text(HeapTuple tuple, TupleDesc desc, AttrNumber attnum) {
+  return attnum ? SPI_getvalue(tuple, desc, attnum) : nullptr;
+}
+
+bool changed(const TriggerConfig *c, HeapTuple old_tuple, HeapTuple new_tuple, TupleDesc desc) {
+  if (c->when_changed.count == 0 || !old_tuple || !new_tuple) return true;
+  for (int i = 0; i < c->when_changed.count; i++) {
+    AttrNumber a = c->when_changed.attnums[i];
+    bool old_null, new_null;
+    Datum o = heap_getattr(old_tuple, a, desc, &old_null);
+    Datum n = heap_getattr(new_tuple, a, desc, &new_null);
+    if (old_null != new_null) return true;
+    Form_pg_attribute att = TupleDescAttr(desc, a - 1);
+    if (!old_null && !datumIsEqual(o, n, att->attbyval, att->attlen)) return true;
+  }
+  return false;
+}
+
+const char *op_name(TriggerEvent event) {
+  if (TRIGGER_FIRED_BY_INSERT(event)) return "INSERT";
+  if (TRIGGER_FIRED_BY_UPDATE(event)) return "UPDATE";
+  return "DELETE";
+}
+
+// One row change, ready to enqueue (values in the current memory context).
+struct Change {
+  char *workflow_id, *dedup, *partition;
+  Datum inputs;
+};
+
+Change describe(const TriggerConfig *c, Relation rel, const char *op, HeapTuple old_tuple, HeapTuple new_tuple) {
+  TupleDesc desc = RelationGetDescr(rel);
+  HeapTuple key_row = new_tuple ? new_tuple : old_tuple;
+  Change ch;
+  ch.workflow_id = c->id_column ? column_text(key_row, desc, c->id_column) : new_uuid();
+  if (!ch.workflow_id)
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                    errmsg("workflow ID column \"%s\" is NULL in a row of table \"%s\"",
+                           NameStr(TupleDescAttr(desc, c->id_column - 1)->attname), c->table),
+                    errhint("Make the column NOT NULL, or drop the workflow_id_column option to get a new UUID per row.")));
+  ch.dedup = column_text(key_row, desc, c->dedup_column);
+  ch.partition = column_text(key_row, desc, c->partition_column);
+  ch.inputs = row_change_inputs_text(op, c->schema, c->table, row_json(c, new_tuple, desc),
+                                     row_json(c, old_tuple, desc));
+  return ch;
+}
+
+EnqueueRow row_for(const TriggerConfig *c, const Change *ch) {
+  EnqueueRow row;
+  memset(&row, 0, sizeof row);
+  row.workflow_id = ch->workflow_id;
+  row.workflow_name = c->workflow_name;
+  row.workflow_class = c->workflow_class;
+  row.queue_name = c->queue;
+  row.app_version = c->app_version ? c->app_version : setting_app_version();
+  row.application_name = c->application_name ? c->application_name : setting_application_name();
+  row.priority = c->priority;
+  row.deduplication_id = ch->dedup;
+  row.timeout_ms = c->timeout_ms;
+  row.delay_ms = c->delay_ms;
+  row.partition_key = ch->partition;
+  row.serialization = "portable_json";
+  row.inputs = ch->inputs;
+  return row;
+}
+
+// --- statement level: batches of rows written by one statement ----------------------------
+
+struct Batch {
+  int count;
+  Datum ids[kBatchRows], inputs[kBatchRows], created_at[kBatchRows], creators[kBatchRows];
+  Datum dedups[kBatchRows], partitions[kBatchRows];
+  bool dedup_nulls[kBatchRows], partition_nulls[kBatchRows];
+  Change changes[kBatchRows];
+};
+
+int compare_strings(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+Datum text_array(Datum *values, bool *nulls, int count) {
+  int dims[1] = {count};
+  int lbs[1] = {1};
+  return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+void flush(const Profile *p, const TriggerConfig *c, Batch *b) {
+  if (b->count == 0) return;
+  EnqueueRow shared = row_for(c, &b->changes[0]);
+  Datum v[BP_COUNT];
+  char n[BP_COUNT];
+  memset(n, ' ', sizeof n);
+  v[BP_IDS] = text_array(b->ids, nullptr, b->count);
+  v[BP_INPUTS] = text_array(b->inputs, nullptr, b->count);
+  v[BP_CREATED_AT] = PointerGetDatum(construct_array(b->created_at, b->count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+  v[BP_DEDUP] = text_array(b->dedups, b->dedup_nulls, b->count);
+  v[BP_PARTITION] = text_array(b->partitions, b->partition_nulls, b->count);
+  v[BP_CREATOR_XID] = text_array(b->creators, nullptr, b->count);
+  v[BP_STATUS] = text_or_null(shared.delay_ms > 0 ? "DELAYED" : "ENQUEUED", n, BP_STATUS);
+  v[BP_NAME] = text_or_null(shared.workflow_name, n, BP_NAME);
+  v[BP_CLASS] = text_or_null(shared.workflow_class, n, BP_CLASS);
+  v[BP_CONFIG] = text_or_null(nullptr, n, BP_CONFIG);
+  v[BP_QUEUE] = text_or_null(shared.queue_name, n, BP_QUEUE);
+  v[BP_APP_VERSION] = text_or_null(shared.app_version, n, BP_APP_VERSION);
+  v[BP_PRIORITY] = Int32GetDatum(shared.priority);
+  v[BP_TIMEOUT_MS] = Int64GetDatum(shared.timeout_ms);
+  n[BP_TIMEOUT_MS] = shared.timeout_ms >= 0 ? ' ' : 'n';
+  v[BP_SERIALIZATION] = text_or_null(shared.serialization, n, BP_SERIALIZATION);
+  v[BP_DELAY_MS] = Int64GetDatum(shared.delay_ms);
+  v[BP_APP_NAME] = text_or_null(shared.application_name, n, BP_APP_NAME);
+  run_statement(statement(p, S_ENQUEUE_BULK), v, n, false, SPI_OK_SELECT);
+
+  int created_count = (int)SPI_processed;
+  if (created_count != b->count) {
+    // Some rows met an existing workflow: resolve those one by one with DBOS's rules
+    // (the same workflow again is a no-op; anything else is an error).
+    char **created = (char **)palloc(sizeof(char *) * (created_count + 1));
+    for (int i = 0; i < created_count; i++)
+      created[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+    SPI_freetuptable(SPI_tuptable);
+    qsort(created, created_count, sizeof(char *), compare_strings);
+    for (int i = 0; i < b->count; i++) {
+      const char *id = b->changes[i].workflow_id;
+      if (bsearch(&id, created, created_count, sizeof(char *), compare_strings)) continue;
+      EnqueueRow row = row_for(c, &b->changes[i]);
+      (void)enqueue_row(p, &row);
+    }
+  } else {
+    SPI_freetuptable(SPI_tuptable);
+  }
+  b->count = 0;
+}
+
+void add(const Profile *p, const TriggerConfig *c, Batch *b, Change ch) {
+  int i = b->count++;
+  b->changes[i] = ch;
+  b->ids[i] = CStringGetTextDatum(ch.workflow_id);
+  b->inputs[i] = ch.inputs;
+  b->created_at[i] = Int64GetDatum(next_epoch_ms());
+  b->dedups[i] = ch.dedup ? CStringGetTextDatum(ch.dedup) : (Datum)0;
+  b->dedup_nulls[i] = ch.dedup == nullptr;
+  b->partitions[i] = ch.partition ? CStringGetTextDatum(ch.partition) : (Datum)0;
+  b->partition_nulls[i] = ch.partition == nullptr;
+  b->creators[i] = CStringGetTextDatum(new_uuid());
+  if (b->count == kBatchRows) flush(p, c, b);
+}
+
+void for_each_statement_row(TriggerData *td, const TriggerConfig *c, const Profile *p) {
+  Relation rel = td->tg_relation;
+  TriggerEvent event = td->tg_event;
+  const char *op = op_name(event);
+  Tuplestorestate *news = TRIGGER_FIRED_BY_DELETE(event) ? nullptr : td->tg_newtable;
+  Tuplestorestate *olds = TRIGGER_FIRED_BY_INSERT(event) ? nullptr : td->tg_oldtable;
+  if (!news && !olds)
+    ereport(ERROR,
+            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+             errmsg("statement-level trigger \"%s\" on table \"%s\" needs a transition table",
+                    td->tg_trigger->tgname, RelationGetRelationName(rel)),
+             errhint("Declare it with REFERENCING NEW TABLE AS new_rows (and OLD TABLE AS old_rows "
+                     "for UPDATE and DELETE), or make it FOR EACH ROW.")));
+  TupleDesc desc = RelationGetDescr(rel);
+  TupleTableSlot *new_slot = news ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : nullptr;
+  TupleTableSlot *old_slot = olds ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : nullptr;
+  if (news) tuplestore_rescan(news);
+  if (olds) tuplestore_rescan(olds);
+  Batch *batch = (Batch *)palloc0(sizeof(Batch));
+  MemoryContext rows = AllocSetContextCreate(CurrentMemoryContext, "dbos_client rows", ALLOCSET_DEFAULT_SIZES);
+  MemoryContext outer = MemoryContextSwitchTo(rows);
+  for (;;) {
+    // UPDATE transition tables list old and new versions of each row in the same order.
+    bool has_new = news && tuplestore_gettupleslot(news, true, false, new_slot);
+    bool has_old = olds && tuplestore_gettupleslot(olds, true, false, old_slot);
+    if (!has_new && !has_old) break;
+    HeapTuple new_tuple = has_new ? ExecFetchSlotHeapTuple(new_slot, false, nullptr) : nullptr;
+    HeapTuple old_tuple = has_old ? ExecFetchSlotHeapTuple(old_slot, false, nullptr) : nullptr;
+    if (!changed(c, old_tuple, new_tuple, desc)) continue;
+    add(p, c, batch, describe(c, rel, op, old_tuple, new_tuple));
+    if (batch->count == 0) MemoryContextReset(rows);  // flushed: the batch's values are written
+  }
+  flush(p, c, batch);
+  MemoryContextSwitchTo(outer);
+  MemoryContextDelete(rows);
+  if (new_slot) ExecDropSingleTupleTableSlot(new_slot);
+  if (old_slot) ExecDropSingleTupleTableSlot(old_slot);
+}
+
+}  // namespace
+
+}  // namespace dbos_client
+
+using namespace dbos_client;
+
+// dbos.enqueue_trigger('queue', 'Class', 'workflow' [, 'option=value' ...]) RETURNS trigger
+DBOS_FUNCTION(dbos_enqueue_trigger) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("dbos.enqueue_trigger() must be called as a trigger")));
+  TriggerData *td = (TriggerData *)fcinfo->context;
+  Relation rel = td->tg_relation;
+  TriggerEvent event = td->tg_event;
+  if (!TRIGGER_FIRED_AFTER(event))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("trigger \"%s\" on \"%s\" must fire AFTER the change", td->tg_trigger->tgname,
+                           RelationGetRelationName(rel)),
+                    errdetail("A workflow is enqueued for a change that has happened; BEFORE and "
+                              "INSTEAD OF triggers could still see the change cancelled."),
+                    errhint("Declare it as AFTER INSERT OR UPDATE OR DELETE.")));
+  char kind = rel->rd_rel->relkind;
+  if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+    ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                    errmsg("trigger \"%s\" is on \"%s\", which is not a table", td->tg_trigger->tgname,
+                           RelationGetRelationName(rel)),
+                    errhint("dbos.enqueue_trigger works on tables and partitioned tables.")));
+  if (TRIGGER_FIRED_BY_TRUNCATE(event))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("trigger \"%s\" on \"%s\" cannot fire on TRUNCATE", td->tg_trigger->tgname,
+                           RelationGetRelationName(rel)),
+                    errdetail("TRUNCATE does not say which rows it removes.")));
+  const TriggerConfig *c = config_for(td);
+
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  const Profile *p = current_profile();
+  const char *app_name = c->application_name ? c->application_name : setting_application_name();
+  check_enqueue_features(p, c->delay_ms > 0, c->partition_column != 0, app_name != nullptr);
+  check_queue_registered(p, c->queue);
+  if (TRIGGER_FIRED_FOR_ROW(event)) {
+    HeapTuple old_tuple = nullptr, new_tuple = nullptr;
+    if (TRIGGER_FIRED_BY_INSERT(event)) new_tuple = td->tg_trigtuple;
+    else if (TRIGGER_FIRED_BY_DELETE(event)) old_tuple = td->tg_trigtuple;
+    else {
+      old_tuple = td->tg_trigtuple;
+      new_tuple = td->tg_newtuple;
+    }
+    if (changed(c, old_tuple, new_tuple, RelationGetDescr(rel))) {
+      Change ch = describe(c, rel, op_name(event), old_tuple, new_tuple);
+      EnqueueRow row = row_for(c, &ch);
+      (void)enqueue_row(p, &row);
+    }
+  } else {
+    for_each_statement_row(td, c, p);
+  }
+  SPI_finish();
+  return PointerGetDatum(nullptr);
+}
