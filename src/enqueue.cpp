@@ -11,8 +11,8 @@ namespace {
 
 constexpr const char *kInternalQueue = "_dbos_internal_queue";
 
-HTAB *queues_seen = nullptr;  // queue names checked in this backend (for the current profile)
-uint64 queues_seen_generation = 0;
+HTAB *queues_seen = nullptr;  // queue names checked in this backend, for queues_schema
+char queues_schema[NAMEDATALEN];
 constexpr Size kQueueKeyLen = 256;
 
 void require_feature(bool present, const Profile *p, const char *argument, const char *column) {
@@ -38,13 +38,13 @@ void check_enqueue_features(const Profile *p, bool delay, bool partition, bool a
 
 void check_queue_registered(const Profile *p, const char *queue) {
   if (!p->queues_table || strcmp(queue, kInternalQueue) == 0 || strlen(queue) >= kQueueKeyLen) return;
-  if (!queues_seen || queues_seen_generation != p->generation) {
+  if (!queues_seen || strcmp(queues_schema, p->schema) != 0) {
     if (queues_seen) hash_destroy(queues_seen);
     HASHCTL ctl;
     ctl.keysize = kQueueKeyLen;
     ctl.entrysize = kQueueKeyLen;
     queues_seen = hash_create("dbos_client queues", 64, &ctl, HASH_ELEM | HASH_STRINGS);
-    queues_seen_generation = p->generation;
+    strlcpy(queues_schema, p->schema, sizeof queues_schema);
   }
   bool found;
   (void)hash_search(queues_seen, queue, HASH_FIND, &found);

@@ -131,6 +131,7 @@ void detect(const char *schema) {
     table_name_hash[i] =
         GetSysCacheHashValue2(RELNAMENSP, CStringGetDatum(kTableNames[i]), ObjectIdGetDatum(nsp));
   profile_valid = true;
+  elog(DEBUG1, "dbos_client: detected DBOS schema \"%s\" (version %lld)", schema, (long long)version);
 }
 
 }  // namespace
