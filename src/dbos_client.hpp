@@ -97,11 +97,23 @@ void check_queue_registered(const Profile *p, const char *queue);
 // Writes the workflow (or finds it: idempotent ID, return_existing); returns its ID.
 const char *enqueue_row(const Profile *p, const EnqueueRow *row);
 
+// --- wakeups.cpp ----------------------------------------------------------------------------
+// What a wait waits for: rows of workflow_events, or of workflow_status / workflow_output.
+constexpr uint32 WAKE_EVENTS = 1;
+constexpr uint32 WAKE_STATUS = 2;
+// Installs the commit-time wake-ups; active only when loaded by shared_preload_libraries.
+void define_wakeups();
+bool wakeups_enabled();
+// Registers this backend as waiting for `kinds` until end_waiting() or transaction end.
+void begin_waiting(uint32 kinds);
+void end_waiting();
+
 // --- waits.cpp ------------------------------------------------------------------------------
 // One poll: returns true when the wait is over. Polls run in their own fresh snapshot.
 typedef bool (*PollFn)(void *state);
-// Polls until done or timeout_ms passes (-1: forever). Returns whether it ended done.
-bool wait_until(PollFn poll, void *state, int64 timeout_ms);
+// Polls until done or timeout_ms passes (-1: forever), woken at the commit of rows of `kinds`
+// when preloaded, else by a short backoff. Returns whether it ended done.
+bool wait_until(PollFn poll, void *state, int64 timeout_ms, uint32 kinds);
 // Raises an ERROR when a wait could never see its answer: under a transaction snapshot, or
 // for a workflow written by the caller's own open transaction.
 void check_can_wait(const char *workflow_id, TransactionId status_xmin, const char *what);

@@ -15,6 +15,7 @@ using namespace dbos_client;
 void _PG_init(void) {
   define_settings();
   register_profile_callbacks();
+  define_wakeups();
 }
 
 namespace {
@@ -201,7 +202,7 @@ DBOS_FUNCTION(dbos_get_event) {
   w.keys[1] = CStringGetTextDatum(key);
   w.workflow_id = workflow_id;
   w.checked = timeout_ms == 0;  // a single check never waits
-  bool found = wait_until(poll_event, &w, timeout_ms);
+  bool found = wait_until(poll_event, &w, timeout_ms, WAKE_EVENTS);
   Datum result = (Datum)0;
   if (found) {
     MemoryContext old = MemoryContextSwitchTo(caller);
@@ -276,7 +277,7 @@ DBOS_FUNCTION(dbos_get_result) {
   w.key = CStringGetTextDatum(workflow_id);
   w.workflow_id = workflow_id;
   w.checked = timeout_ms == 0;
-  if (!wait_until(poll_result, &w, timeout_ms))
+  if (!wait_until(poll_result, &w, timeout_ms, WAKE_STATUS))
     ereport(ERROR, (errcode(MAKE_SQLSTATE('D', 'B', '0', '0', '5')),
                     errmsg("timed out waiting for the result of workflow \"%s\"", workflow_id),
                     errdetail("The workflow did not end within %.3f seconds.", timeout_ms / 1000.0),

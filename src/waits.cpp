@@ -10,8 +10,9 @@ extern "C" {
 
 namespace dbos_client {
 namespace {
-constexpr int64 kFirstSleepMs = 1;
-constexpr int64 kMaxSleepMs = 100;
+constexpr int64 kFirstSleepMs = 1;     // polling: backoff from 1 ms ...
+constexpr int64 kMaxSleepMs = 100;     // ... to 100 ms
+constexpr int64 kSafetyPollMs = 1000;  // woken at commit: still poll once a second
 }  // namespace
 
 void check_can_wait(const char *workflow_id, TransactionId status_xmin, const char *what) {
@@ -34,21 +35,29 @@ void check_can_wait(const char *workflow_id, TransactionId status_xmin, const ch
              errhint("Commit first, then wait in a new transaction.")));
 }
 
-bool wait_until(PollFn poll, void *state, int64 timeout_ms) {
+bool wait_until(PollFn poll, void *state, int64 timeout_ms, uint32 kinds) {
   TimestampTz start = GetCurrentTimestamp();
-  int64 sleep_ms = kFirstSleepMs;
+  bool woken_at_commit = wakeups_enabled();
+  int64 sleep_ms = woken_at_commit ? kSafetyPollMs : kFirstSleepMs;
+  if (woken_at_commit) begin_waiting(kinds);
   for (;;) {
+    // Reset before polling: a commit after the poll sets the latch and ends the sleep at once.
+    ResetLatch(MyLatch);
     CHECK_FOR_INTERRUPTS();
-    if (poll(state)) return true;
+    if (poll(state)) break;
     int64 waited = (GetCurrentTimestamp() - start) / 1000;
-    if (timeout_ms >= 0 && waited >= timeout_ms) return false;
+    if (timeout_ms >= 0 && waited >= timeout_ms) {
+      end_waiting();
+      return false;
+    }
     int64 nap = sleep_ms;
     if (timeout_ms >= 0 && nap > timeout_ms - waited) nap = timeout_ms - waited;
     (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, (long)nap,
                     PG_WAIT_EXTENSION);
-    ResetLatch(MyLatch);
-    sleep_ms = sleep_ms * 2 > kMaxSleepMs ? kMaxSleepMs : sleep_ms * 2;
+    if (!woken_at_commit) sleep_ms = sleep_ms * 2 > kMaxSleepMs ? kMaxSleepMs : sleep_ms * 2;
   }
+  end_waiting();
+  return true;
 }
 
 int64 epoch_ms_now() {

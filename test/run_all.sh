@@ -16,6 +16,12 @@ prepare_database isolation_regression
 psql -X -q -d isolation_regression -c 'CREATE EXTENSION dbos_client'
 
 passed=0; failed=0
+check_server_log() {  # a crashed backend anywhere in the run is a failure
+  if grep -qE "terminated by signal|was terminated by exception" "$DBOS_PGDATA/server.log"; then
+    echo "server log shows a crashed backend:"; grep -E "terminated by signal|terminated by exception" "$DBOS_PGDATA/server.log"
+    failed=$((failed + 1))
+  fi
+}
 count() {  # adds pg_regress "ok"/"FAILED" lines of a log to the totals
   local p f
   p=$(grep -cE '\.\.\. ok' "$1" || true)
@@ -34,7 +40,9 @@ make -s installcheck REGRESS= > /tmp/dbos_isolation.log 2>&1
 cat /tmp/dbos_isolation.log; count /tmp/dbos_isolation.log
 [ -f output_iso/regression.diffs ] && head -200 output_iso/regression.diffs
 
-echo "== interop (real DBOS TypeScript worker)"
+echo "== interop (real DBOS TypeScript worker), on a cluster with the library preloaded"
+check_server_log
+DBOS_PGCONF="shared_preload_libraries = 'dbos_client'" test/cluster.sh start
 node test/interop/run.js > /tmp/dbos_interop.log 2>&1
 cat /tmp/dbos_interop.log
 line=$(grep -E '^interop: [0-9]+ passed, [0-9]+ failed' /tmp/dbos_interop.log | tail -1)
@@ -45,9 +53,6 @@ else
   failed=$((failed + 1)); echo "interop suite did not report a result"
 fi
 
-if grep -q "terminated by signal" "$DBOS_PGDATA/server.log"; then
-  echo "server log shows a crashed backend:"; grep "terminated by signal" "$DBOS_PGDATA/server.log"
-  failed=$((failed + 1))
-fi
+check_server_log
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
