@@ -24,6 +24,26 @@ SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'f', workflow_id => 'priv-1');
 SELECT (dbos.get_status('priv-1')).status;
 RESET ROLE;
 
+-- dbos.system_schema redirects every write: only superusers, and roles granted SET on it,
+-- may change it. (Otherwise a caller could point a SECURITY DEFINER function's dbos.* calls
+-- at tables it owns, with triggers that would run with the definer's rights.)
+CREATE SCHEMA regress_owned AUTHORIZATION regress_app;
+SET ROLE regress_app;
+SELECT regress.error_of($$SET dbos.system_schema = 'regress_owned'$$);
+SELECT regress.error_of($$SELECT set_config('dbos.system_schema', 'regress_owned', false)$$);
+SHOW dbos.system_schema;
+SET dbos.application_name = 'anyone may set this';
+RESET dbos.application_name;
+RESET ROLE;
+GRANT SET ON PARAMETER dbos.system_schema TO regress_app;
+SET ROLE regress_app;
+SET dbos.system_schema = 'regress_owned';
+SHOW dbos.system_schema;
+RESET dbos.system_schema;
+RESET ROLE;
+REVOKE SET ON PARAMETER dbos.system_schema FROM regress_app;
+DROP SCHEMA regress_owned;
+
 -- A caller's search_path cannot put its own operators or functions into our statements.
 CREATE SCHEMA evil;
 CREATE TABLE evil.calls (what text);

@@ -15,9 +15,12 @@ const char *or_null(const char *s) { return (s && *s) ? s : nullptr; }
 }  // namespace
 
 void define_settings() {
+  // SUSET: pointing the functions at other tables (with their own triggers) would let a
+  // caller redirect the writes of a SECURITY DEFINER function that calls dbos.*; grant
+  // SET ON PARAMETER to roles that need another schema, or ALTER DATABASE ... SET it.
   DefineCustomStringVariable("dbos.system_schema", "Schema holding the DBOS system tables.",
                              "Set it to the systemDatabaseSchemaName of the DBOS application.",
-                             &system_schema, "dbos", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                             &system_schema, "dbos", PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomStringVariable("dbos.application_name",
                              "application_name written by dbos.enqueue when the call gives none.",
                              "Empty means unclaimed: any DBOS application may run the workflow.",

@@ -8,6 +8,7 @@
 // SIGTERM/SIGINT (or when stdin is closed by its parent).
 
 const { DBOS } = require('@dbos-inc/dbos-sdk');
+const { Pool } = require('pg');
 
 const APP_NAME = process.env.INTEROP_APP_NAME || 'interop-app';
 const APP_VERSION = process.env.INTEROP_APP_VERSION || 'interop-v1';
@@ -24,6 +25,12 @@ const QUEUES = {
   interop_serial: { workerConcurrency: 1, minPollingIntervalMs: 200 },
   // Partitioned: any partition limit makes a TS queue partitioned.
   interop_part: { partitionConcurrency: 1, minPollingIntervalMs: 250 },
+  // Fed by dbos.enqueue_trigger: tens of thousands of short workflows per test, so a
+  // large per-worker concurrency and a short polling interval.
+  interop_trig: {
+    workerConcurrency: Number(process.env.INTEROP_TRIG_CONCURRENCY || 500),
+    minPollingIntervalMs: Number(process.env.INTEROP_TRIG_POLL_MS || 50),
+  },
 };
 // Registered (row in dbos.queues) but NOT polled by this worker (listenQueues excludes
 // it): rows enqueued there stay ENQUEUED, for deduplication/cancel/row-shape tests.
@@ -131,6 +138,26 @@ async function richImpl() {
 }
 DBOS.registerWorkflow(richImpl, { name: 'rich' });
 
+// Run by the row-change triggers (dbos.enqueue_trigger). Every execution (a re-execution
+// too) inserts one row into public.trigger_runs, which the test creates: the suite checks
+// after the fact that each changed row ran exactly once, with the change it was given.
+// Plain query, not a step: a step's checkpoint would hide a second execution.
+let appPool = null;
+async function onRowChangeImpl(change) {
+  if (!appPool) {
+    appPool = new Pool({ connectionString: SYSDB_URL, max: Number(process.env.INTEROP_APP_POOL_SIZE || 10) });
+    appPool.on('error', () => {});
+  }
+  const row = change && (change.new || change.old);
+  await appPool.query(
+    `INSERT INTO public.trigger_runs (workflow_id, op, tbl, row_id, change, ran_at)
+     VALUES ($1, $2, $3, $4, $5, clock_timestamp())`,
+    [DBOS.workflowID, change.op, change.table, row && row.id !== undefined ? String(row.id) : null, JSON.stringify(change)],
+  );
+  return { op: change.op, id: row ? row.id : null };
+}
+DBOS.registerWorkflow(onRowChangeImpl, { name: 'onRowChange' });
+
 // ---- a class-method workflow ----------------------------------------------------------------
 
 class Greeter {
@@ -149,6 +176,7 @@ async function stop(code) {
   stopping = true;
   try {
     await Promise.race([DBOS.shutdown(), sleepMs(5000)]);
+    if (appPool) await Promise.race([appPool.end(), sleepMs(2000)]);
   } catch (e) {
     console.error('worker: shutdown error', e);
   }
@@ -164,7 +192,7 @@ async function main() {
     name: APP_NAME,
     applicationVersion: APP_VERSION,
     systemDatabaseUrl: SYSDB_URL,
-    systemDatabasePoolSize: 20,
+    systemDatabasePoolSize: Number(process.env.INTEROP_SYSDB_POOL_SIZE || 20),
     listenQueues: Object.keys(QUEUES),
     logLevel: process.env.INTEROP_WORKER_LOG_LEVEL || 'warn',
     runMigrations: false,

@@ -1,0 +1,279 @@
+'use strict';
+// Waits end when they must: a backend blocked in dbos.get_event / dbos.get_result ends on
+// pg_cancel_backend, statement_timeout, its own timeout_seconds and pg_terminate_backend, and
+// does not delay a fast shutdown. Every case is measured over REL_TRIALS (default 20) trials.
+//
+//   node test/reliability/waits.js        (cluster from DBOS_PGPORT/DBOS_PGDATA, db REL_DATABASE)
+//
+// Prints PASS/FAIL lines with p50/p95/max, then `waits: N passed, M failed`.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const L = require('./lib');
+
+const { Client } = L.need('pg');
+const TRIALS = Number(process.env.REL_TRIALS || 20);
+const SHUTDOWN_TRIALS = Number(process.env.REL_SHUTDOWN_TRIALS || TRIALS);
+const WAITERS = Number(process.env.REL_SHUTDOWN_WAITERS || 20);
+const BOUND_MS = 100; // cancel / timeout: at most this much beyond the target
+const STMT_TIMEOUT_MS = 300;
+const OWN_TIMEOUT_S = 0.3;
+const RUN = Date.now().toString(36);
+const TARGET = `rel-wait-${RUN}`; // ENQUEUED on a queue nobody polls: never ends by itself
+
+const res = new L.Results('waits');
+const KINDS = {
+  get_event: { sql: `SELECT dbos.get_event($1, 'k', 60) AS v`, own: `SELECT dbos.get_event($1, 'k', $2) AS v` },
+  get_result: { sql: `SELECT dbos.get_result($1) AS v`, own: `SELECT dbos.get_result($1, $2) AS v` },
+};
+
+let admin = null;
+
+async function openAdmin() {
+  admin = await L.connectRetry();
+}
+
+// Starts `sql` on client `c`; the promise resolves (never rejects) with the outcome and when.
+function start(c, sql, params) {
+  const t = L.now();
+  return {
+    t,
+    done: c.query(sql, params).then(
+      (r) => ({ ok: true, rows: r.rows, at: L.now() }),
+      (e) => ({ ok: false, err: e, code: e.code, at: L.now() }),
+    ),
+  };
+}
+
+// Until backend `pid` sleeps in our wait loop (wait_event_type Extension).
+async function untilWaiting(pids, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await admin.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE pid = ANY($1) AND state = 'active' AND wait_event_type = 'Extension'`,
+      [pids],
+    );
+    if (r.rows[0].n === pids.length) return;
+    if (Date.now() > deadline) throw new Error(`backends ${pids} not all waiting after ${timeoutMs} ms`);
+    await L.sleep(5);
+  }
+}
+
+const within = (p, ms) => Promise.race([p, L.sleep(ms).then(() => null)]);
+
+async function backendPid(c) {
+  return (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+}
+
+// ---- cancel -------------------------------------------------------------------------------
+
+async function cancelTrials(kind) {
+  const c = new Client(L.pgConf());
+  c.on('error', () => {});
+  await c.connect();
+  const pid = await backendPid(c);
+  const lat = [];
+  const bad = [];
+  for (let i = 0; i < TRIALS; i++) {
+    const w = start(c, KINDS[kind].sql, [TARGET]);
+    await untilWaiting([pid]);
+    const t0 = L.now();
+    await admin.query('SELECT pg_cancel_backend($1)', [pid]);
+    const r = await within(w.done, 10000);
+    if (!r) {
+      bad.push(`trial ${i}: still waiting 10 s after pg_cancel_backend`);
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      break;
+    }
+    lat.push(r.at - t0);
+    if (r.ok || r.code !== '57014') bad.push(`trial ${i}: ended with ${r.ok ? 'a result' : r.code + ' ' + r.err.message}`);
+    // The session stays usable after a cancel.
+    const one = await c.query('SELECT 1 AS one').catch((e) => ({ rows: [{ one: e.message }] }));
+    if (one.rows[0].one !== 1) bad.push(`trial ${i}: session unusable after cancel: ${one.rows[0].one}`);
+  }
+  await c.end().catch(() => {});
+  const st = L.stats(lat);
+  res.check(`cancel_${kind}_ends_57014_within_${BOUND_MS}ms`, bad.length === 0 && st.n === TRIALS && st.max <= BOUND_MS,
+    `${L.fmtStats(st)}${bad.length ? '; ' + bad.slice(0, 3).join('; ') : ''}`);
+  return st;
+}
+
+// ---- statement_timeout ----------------------------------------------------------------------
+
+async function statementTimeoutTrials(kind) {
+  const c = new Client(L.pgConf());
+  c.on('error', () => {});
+  await c.connect();
+  await c.query(`SET statement_timeout = '${STMT_TIMEOUT_MS}ms'`);
+  const over = [];
+  const bad = [];
+  for (let i = 0; i < TRIALS; i++) {
+    const w = start(c, KINDS[kind].sql, [TARGET]);
+    const r = await within(w.done, 10000);
+    if (!r) {
+      bad.push(`trial ${i}: still waiting 10 s after a ${STMT_TIMEOUT_MS} ms statement_timeout`);
+      break;
+    }
+    over.push(r.at - w.t - STMT_TIMEOUT_MS);
+    if (r.ok || r.code !== '57014') bad.push(`trial ${i}: ended with ${r.ok ? 'a result' : r.code + ' ' + r.err.message}`);
+  }
+  await c.end().catch(() => {});
+  const st = L.stats(over);
+  res.check(`statement_timeout_${kind}_overshoot_le_${BOUND_MS}ms`, bad.length === 0 && st.n === TRIALS && st.max <= BOUND_MS,
+    `overshoot beyond ${STMT_TIMEOUT_MS} ms: ${L.fmtStats(st)}${bad.length ? '; ' + bad.slice(0, 3).join('; ') : ''}`);
+  return st;
+}
+
+// ---- the call's own timeout_seconds -------------------------------------------------------------
+
+async function ownTimeoutTrials(kind) {
+  const c = new Client(L.pgConf());
+  c.on('error', () => {});
+  await c.connect();
+  const over = [];
+  const bad = [];
+  // get_event returns NULL on its timeout; get_result raises DB005.
+  const want = kind === 'get_event' ? 'NULL' : 'DB005';
+  for (let i = 0; i < TRIALS; i++) {
+    const w = start(c, KINDS[kind].own, [TARGET, OWN_TIMEOUT_S]);
+    const r = await within(w.done, 10000);
+    if (!r) {
+      bad.push(`trial ${i}: still waiting 10 s after timeout_seconds => ${OWN_TIMEOUT_S}`);
+      break;
+    }
+    over.push(r.at - w.t - OWN_TIMEOUT_S * 1000);
+    const got = r.ok ? (r.rows[0].v === null ? 'NULL' : JSON.stringify(r.rows[0].v)) : r.code;
+    if (got !== want) bad.push(`trial ${i}: ended with ${got}${r.ok ? '' : ' ' + r.err.message}`);
+  }
+  await c.end().catch(() => {});
+  const st = L.stats(over);
+  res.check(`own_timeout_${kind}_${want}_overshoot_le_${BOUND_MS}ms`, bad.length === 0 && st.n === TRIALS && st.max <= BOUND_MS,
+    `overshoot beyond ${OWN_TIMEOUT_S * 1000} ms: ${L.fmtStats(st)}${bad.length ? '; ' + bad.slice(0, 3).join('; ') : ''}`);
+  return st;
+}
+
+// ---- pg_terminate_backend ---------------------------------------------------------------------
+
+async function terminateTrials(kind) {
+  const toError = [];
+  const toClose = [];
+  const toGone = [];
+  const bad = [];
+  for (let i = 0; i < TRIALS; i++) {
+    const c = new Client(L.pgConf());
+    let errored = null;
+    c.on('error', () => {});
+    await c.connect();
+    const closed = new Promise((r) => c.connection.stream.once('close', () => r(L.now())));
+    const pid = await backendPid(c);
+    const w = start(c, KINDS[kind].sql, [TARGET]);
+    await untilWaiting([pid]);
+    const t0 = L.now();
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    const r = await within(w.done, 10000);
+    const closedAt = await within(closed, 10000);
+    if (!r || !closedAt) {
+      bad.push(`trial ${i}: ${!r ? 'query' : 'connection'} still open 10 s after pg_terminate_backend`);
+      break;
+    }
+    errored = r.ok ? 'a result' : r.code || r.err.message;
+    if (r.ok || !(r.code === '57P01' || /terminat/i.test(r.err.message))) bad.push(`trial ${i}: ended with ${errored}`);
+    toError.push(r.at - t0);
+    toClose.push(closedAt - t0);
+    // The backend process is gone (no longer in pg_stat_activity).
+    for (;;) {
+      const n = (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0].n;
+      if (n === 0) break;
+      if (L.now() - t0 > 10000) {
+        bad.push(`trial ${i}: backend ${pid} still listed 10 s after pg_terminate_backend`);
+        break;
+      }
+      await L.sleep(2);
+    }
+    toGone.push(L.now() - t0);
+    await c.end().catch(() => {});
+  }
+  const se = L.stats(toError);
+  const sc = L.stats(toClose);
+  const sg = L.stats(toGone);
+  res.check(`terminate_${kind}_connection_closed_within_${BOUND_MS}ms`, bad.length === 0 && sc.n === TRIALS && sc.max <= BOUND_MS,
+    `error: ${L.fmtStats(se)}; socket closed: ${L.fmtStats(sc)}; backend gone: ${L.fmtStats(sg)}` +
+      (bad.length ? '; ' + bad.slice(0, 3).join('; ') : ''));
+  return sc;
+}
+
+// ---- fast shutdown ----------------------------------------------------------------------------
+
+async function shutdownTrial(waiters) {
+  const clients = [];
+  const waits = [];
+  if (waiters > 0) {
+    for (let i = 0; i < waiters; i++) {
+      const c = new Client(L.pgConf());
+      c.on('error', () => {});
+      clients.push(c);
+    }
+    await Promise.all(clients.map((c) => c.connect()));
+    const pids = await Promise.all(clients.map(backendPid));
+    clients.forEach((c, i) => waits.push(start(c, KINDS[i % 2 ? 'get_result' : 'get_event'].sql, [TARGET])));
+    await untilWaiting(pids);
+  }
+  await admin.end().catch(() => {});
+  admin = null;
+  const ms = await L.clusterFastStopTimed();
+  const outcomes = await Promise.all(waits.map((w) => within(w.done, 5000)));
+  const wrong = outcomes.filter((r) => !r || r.ok).length;
+  L.clusterStart();
+  await openAdmin();
+  await Promise.all(clients.map((c) => c.end().catch(() => {})));
+  return { ms, wrong };
+}
+
+async function shutdownTrials() {
+  const idle = [];
+  const busy = [];
+  let wrong = 0;
+  // Alternate, so that drift (page cache, log growth) affects both series alike.
+  for (let i = 0; i < SHUTDOWN_TRIALS; i++) {
+    idle.push((await shutdownTrial(0)).ms);
+    const b = await shutdownTrial(WAITERS);
+    busy.push(b.ms);
+    wrong += b.wrong;
+  }
+  const si = L.stats(idle);
+  const sb = L.stats(busy);
+  res.check(`fast_shutdown_with_${WAITERS}_waiters_not_slower_than_idle_plus_1s`,
+    wrong === 0 && sb.p50 <= si.p50 + 1000 && sb.max <= si.max + 1000,
+    `idle: ${L.fmtStats(si)}; ${WAITERS} waiting: ${L.fmtStats(sb)}${wrong ? `; ${wrong} waits did not end with an error` : ''}`);
+}
+
+// ---- main -------------------------------------------------------------------------------------
+
+async function main() {
+  const logFile = path.join(L.PGDATA, 'server.log');
+  const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+  await openAdmin();
+  await admin.query(
+    `SELECT dbos.enqueue('rel_parked', NULL, 'neverRuns', '[]', workflow_id => $1)`, [TARGET]);
+  const st = (await admin.query('SELECT status FROM dbos.workflow_status WHERE workflow_uuid = $1', [TARGET])).rows[0];
+  res.check('setup_target_enqueued', st && st.status === 'ENQUEUED', `workflow ${TARGET}: ${st && st.status}`);
+
+  for (const kind of Object.keys(KINDS)) await cancelTrials(kind);
+  for (const kind of Object.keys(KINDS)) await statementTimeoutTrials(kind);
+  for (const kind of Object.keys(KINDS)) await ownTimeoutTrials(kind);
+  for (const kind of Object.keys(KINDS)) await terminateTrials(kind);
+  await shutdownTrials();
+
+  // Nothing crashed meanwhile (a crash would restart every backend).
+  const log = fs.readFileSync(logFile, 'utf8').slice(logStart);
+  const crashes = log.split('\n').filter((l) => /terminated by signal|PANIC|TRAP:|server process .* exited with exit code [^0]/.test(l));
+  res.check('server_log_no_crash', crashes.length === 0, crashes.slice(0, 3).join(' | '));
+  const left = (await admin.query('SELECT status FROM dbos.workflow_status WHERE workflow_uuid = $1', [TARGET])).rows[0];
+  res.check('target_untouched', left && left.status === 'ENQUEUED', `status ${left && left.status}`);
+  await admin.end().catch(() => {});
+}
+
+main()
+  .catch((e) => res.check('waits_suite_ran', false, e.stack || String(e)))
+  .finally(() => process.exit(res.summary()));
