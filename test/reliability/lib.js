@@ -82,25 +82,32 @@ function postmasterPid() {
     return null;
   }
 }
+// A zombie (exited, not yet reaped by whoever adopted the daemon) counts as gone.
 function alive(pid) {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return e.code === 'EPERM';
+    if (e.code !== 'EPERM') return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
   }
 }
 function clusterStart() {
   asPostgres([path.join(PGBIN, 'pg_ctl'), '-D', PGDATA, '-l', path.join(PGDATA, 'server.log'), '-w', '-t', '60', 'start']);
 }
-// `pg_ctl -m fast stop` without -w (it polls only every 100 ms); we watch the postmaster
-// process ourselves, every 2 ms. Returns the milliseconds until the postmaster is gone.
+// `pg_ctl -m fast stop` without -w (it polls only every 100 ms); we watch, every 2 ms, for
+// what `pg_ctl -w` waits for: postmaster.pid removed (the postmaster's last act) or the
+// postmaster process gone. Returns the milliseconds from the stop request.
 async function clusterFastStopTimed(limitMs = 60000) {
   const pid = postmasterPid();
   if (!pid) throw new Error('no postmaster.pid');
   const t0 = now();
   asPostgres([path.join(PGBIN, 'pg_ctl'), '-D', PGDATA, '-m', 'fast', '-W', 'stop']);
-  while (alive(pid)) {
+  while (postmasterPid() === pid && alive(pid)) {
     if (now() - t0 > limitMs) throw new Error(`postmaster ${pid} still alive after ${limitMs} ms`);
     await sleep(2);
   }
