@@ -17,8 +17,12 @@ PG_CONFIG ?= pg_config
 # Debian's server is built with LLVM; our C++ does not go through the bitcode step.
 override with_llvm = no
 PG_CXXFLAGS = -std=c++17 -fPIC -Wall -Wextra -Wno-register -Wno-unused-parameter \
-              -Wno-missing-field-initializers -Wno-cast-function-type -Isrc $(EXTRA_CXXFLAGS)
+              -Wno-missing-field-initializers -Wno-cast-function-type -Isrc -MMD -MP $(EXTRA_CXXFLAGS)
 SHLIB_LINK = -lstdc++ $(EXTRA_LDFLAGS)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Rebuild objects when a header they include changes (-MMD -MP in PG_CXXFLAGS).
+-include $(OBJS:.o=.d)
+EXTRA_CLEAN = $(OBJS:.o=.d)

@@ -13,7 +13,10 @@ const char *setting_application_name();  // nullptr when empty
 const char *setting_app_version();       // nullptr when empty
 
 // --- schema_profile.cpp ---------------------------------------------------------------------
-enum TableId { T_STATUS, T_INPUT, T_OUTPUT, T_NOTIFICATIONS, T_EVENTS, T_QUEUES, T_MIGRATIONS, T_COUNT };
+enum TableId {
+  T_STATUS, T_INPUT, T_OUTPUT, T_NOTIFICATIONS, T_EVENTS, T_QUEUES, T_MIGRATIONS, T_STEPS,
+  T_STREAMS, T_EVENTS_HISTORY, T_COUNT
+};
 
 // The DBOS layout found in the system schema, detected once per backend and schema.
 struct Profile {
@@ -37,6 +40,7 @@ void register_profile_callbacks();
 // cannot be served. Needs an SPI connection.
 const Profile *current_profile();
 bool status_has_column(const Profile *profile, const char *column);
+bool table_has_column(const Profile *profile, TableId table, const char *column);
 
 // --- statements.cpp -------------------------------------------------------------------------
 enum StatementId {
@@ -50,6 +54,22 @@ enum StatementId {
   S_RESULT,           // status, output, error, serialization, xmin
   S_STATUS,           // the workflow_info columns
   S_ENQUEUE_BULK,     // insert many status (+ input) rows from arrays, return those created
+  S_CANCEL,           // management (id, now_ms): the row changes of DBOSClient's methods
+  S_RESUME,           // (id, queue, now_ms)
+  S_SET_PRIORITY,     // (id, priority, now_ms)
+  S_DELETE,           // (id, with_children)
+  S_FORK,             // (source, new_id, app_version, queue, app_name, now_ms): count created
+  S_FORK_STEPS,       // (source, new_id, start_step, now_ms)
+  S_FORK_STREAMS,     // (source, new_id, start_step)
+  S_FORK_HISTORY,     // (source, new_id, start_step)
+  S_FORK_EVENTS,      // (source, new_id, start_step)
+  S_LIST,             // list_workflows filters, created_at ascending
+  S_LIST_DESC,        // ... descending
+  S_LIST_QUEUED,      // the same, only queued rows
+  S_LIST_QUEUED_DESC,
+  S_STEPS,            // operation_outputs of a workflow
+  S_EVENTS_ALL,       // every event of a workflow
+  S_STREAM,           // stream entries from an offset
   S_COUNT
 };
 // Enqueue parameter positions (1-based in SQL, 0-based here).
@@ -65,6 +85,11 @@ enum BulkParam {
   BP_DELAY_MS, BP_APP_NAME, BP_COUNT
 };
 enum SendParam { SP_DEST, SP_TOPIC, SP_MESSAGE, SP_SERIALIZATION, SP_MESSAGE_UUID, SP_CREATED_AT, SP_COUNT };
+// Parameters of the list statements.
+enum ListParam {
+  LP_STATUS, LP_NAME, LP_QUEUE, LP_APP_VERSION, LP_CREATED_AFTER, LP_CREATED_BEFORE, LP_LIMIT,
+  LP_OFFSET, LP_LOAD_INPUT, LP_LOAD_OUTPUT, LP_COUNT
+};
 // Columns of S_STATUS before the payload columns (input, output, error, serialization).
 constexpr int kStatusPlainColumns = 24;
 
@@ -133,6 +158,11 @@ Datum value_to_text(payloads::Format format, Jsonb *value);
 [[noreturn]] void raise_workflow_error(const char *workflow_id, Datum error_jsonb);
 
 char *new_uuid();
+// The dbos.workflow_info values of an S_STATUS / S_LIST row, payloads decoded, copied into
+// the current memory context.
+void workflow_info_values(HeapTuple row, TupleDesc desc, Datum *values, bool *nulls);
+// DB004: no such workflow.
+[[noreturn]] void raise_unknown_workflow(const char *workflow_id);
 // Inputs text for a row-change trigger: one positional argument
 // {"op", "schema", "table", "new", "old"}; new_json/old_json are JSON text or nullptr.
 Datum row_change_inputs_text(const char *op, const char *schema, const char *table,

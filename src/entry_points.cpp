@@ -5,7 +5,6 @@
 #include "requests.hpp"
 
 extern "C" {
-#include "utils/datum.h"
 PG_MODULE_MAGIC;
 void _PG_init(void);
 }
@@ -226,11 +225,15 @@ struct ResultWait {
   char *status, *output, *error, *serialization;
 };
 
-[[noreturn]] void unknown_workflow(const char *id) {
+}  // namespace
+
+void dbos_client::raise_unknown_workflow(const char *id) {
   ereport(ERROR, (errcode(MAKE_SQLSTATE('D', 'B', '0', '0', '4')),
                   errmsg("workflow \"%s\" does not exist", id),
                   errhint("Check the workflow ID; an enqueue is visible only after its transaction commits.")));
 }
+
+namespace {
 
 bool terminal(const char *status) {
   return !strcmp(status, "SUCCESS") || !strcmp(status, "ERROR") || !strcmp(status, "CANCELLED") ||
@@ -240,7 +243,7 @@ bool terminal(const char *status) {
 bool poll_result(void *arg) {
   ResultWait *w = (ResultWait *)arg;
   run_statement(statement(w->profile, S_RESULT), &w->key, nullptr, false, SPI_OK_SELECT);
-  if (SPI_processed == 0) unknown_workflow(w->workflow_id);
+  if (SPI_processed == 0) raise_unknown_workflow(w->workflow_id);
   HeapTuple t = SPI_tuptable->vals[0];
   TupleDesc d = SPI_tuptable->tupdesc;
   char *status = SPI_getvalue(t, d, 1);
@@ -327,29 +330,10 @@ DBOS_FUNCTION(dbos_get_status) {
     SPI_finish();
     PG_RETURN_NULL();
   }
-  HeapTuple row = SPI_tuptable->vals[0];
-  TupleDesc rd = SPI_tuptable->tupdesc;
-  int natts = desc->natts;
-  Datum *values = (Datum *)MemoryContextAlloc(caller, sizeof(Datum) * natts);
-  bool *nulls = (bool *)MemoryContextAlloc(caller, sizeof(bool) * natts);
+  Datum values[kStatusPlainColumns + 4];
+  bool nulls[kStatusPlainColumns + 4];
   MemoryContext spi = MemoryContextSwitchTo(caller);
-  for (int i = 0; i < kStatusPlainColumns; i++) {
-    values[i] = SPI_getbinval(row, rd, i + 1, &nulls[i]);
-    if (!nulls[i]) {
-      Form_pg_attribute att = TupleDescAttr(rd, i);
-      values[i] = datumCopy(values[i], att->attbyval, att->attlen);
-    }
-  }
-  char *serialization = SPI_getvalue(row, rd, kStatusPlainColumns + 4);
-  const payloads::Kind kinds[3] = {payloads::Kind::inputs, payloads::Kind::value, payloads::Kind::error};
-  for (int k = 0; k < 3; k++) {
-    int out = kStatusPlainColumns + k;
-    char *raw = SPI_getvalue(row, rd, out + 1);
-    nulls[out] = raw == nullptr;
-    values[out] = raw ? payload_to_jsonb(serialization, raw, kinds[k]) : (Datum)0;
-  }
-  values[kStatusPlainColumns + 3] = serialization ? CStringGetTextDatum(serialization) : (Datum)0;
-  nulls[kStatusPlainColumns + 3] = serialization == nullptr;
+  workflow_info_values(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, values, nulls);
   MemoryContextSwitchTo(spi);
   SPI_finish();
   HeapTuple result = heap_form_tuple(desc, values, nulls);

@@ -5,6 +5,10 @@
 #include "error_bridge.hpp"
 #include "dbos_client.hpp"
 
+extern "C" {
+#include "utils/datum.h"
+}
+
 
 namespace dbos_client {
 namespace {
@@ -54,6 +58,26 @@ void raise_workflow_error(const char *workflow_id, Datum error_jsonb) {
   detail += ". Error: " + std::string(json);
   throw Error("DB001", e.message, detail,
               "The error is the workflow's own; see dbos.get_status() for the workflow.");
+}
+
+void workflow_info_values(HeapTuple row, TupleDesc desc, Datum *values, bool *nulls) {
+  for (int i = 0; i < kStatusPlainColumns; i++) {
+    values[i] = SPI_getbinval(row, desc, i + 1, &nulls[i]);
+    if (!nulls[i]) {
+      Form_pg_attribute att = TupleDescAttr(desc, i);
+      values[i] = datumCopy(values[i], att->attbyval, att->attlen);
+    }
+  }
+  char *serialization = SPI_getvalue(row, desc, kStatusPlainColumns + 4);
+  const payloads::Kind kinds[3] = {payloads::Kind::inputs, payloads::Kind::value, payloads::Kind::error};
+  for (int k = 0; k < 3; k++) {
+    int out = kStatusPlainColumns + k;
+    char *raw = SPI_getvalue(row, desc, out + 1);
+    nulls[out] = raw == nullptr;
+    values[out] = raw ? payload_to_jsonb(serialization, raw, kinds[k]) : (Datum)0;
+  }
+  values[kStatusPlainColumns + 3] = serialization ? CStringGetTextDatum(serialization) : (Datum)0;
+  nulls[kStatusPlainColumns + 3] = serialization == nullptr;
 }
 
 char *new_uuid() {

@@ -10,9 +10,10 @@ extern "C" {
 namespace dbos_client {
 namespace {
 
-const char *const kTableNames[T_COUNT] = {"workflow_status", "workflow_input", "workflow_output",
-                                          "notifications",   "workflow_events", "queues",
-                                          "dbos_migrations"};
+const char *const kTableNames[T_COUNT] = {
+    "workflow_status", "workflow_input",    "workflow_output", "notifications",
+    "workflow_events", "queues",            "dbos_migrations", "operation_outputs",
+    "streams",         "workflow_events_history"};
 // Columns every supported layout has (TS migration 32 / Python 11 and later).
 const char *const kRequiredStatusColumns[] = {
     "workflow_uuid", "status",   "name",          "class_name",       "config_name",
@@ -156,6 +157,10 @@ const Profile *current_profile() {
 
 bool status_has_column(const Profile *p, const char *column) {
   return has_column(p->relid[T_STATUS], column);
+}
+
+bool table_has_column(const Profile *p, TableId table, const char *column) {
+  return has_column(p->relid[table], column);
 }
 
 }  // namespace dbos_client

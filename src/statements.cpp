@@ -121,8 +121,9 @@ void enqueue_bulk_text(const Profile *p, StringInfo sql) {
   appendStringInfoString(sql, " SELECT workflow_uuid FROM created");
 }
 
-void status_text(const Profile *p, StringInfo sql) {
-  const char *s = p->quoted_schema;
+// The workflow_info columns (24 plain, then input, output, error, serialization) of
+// `FROM ... ws`; load_input/load_output are SQL boolean expressions.
+void status_columns(const Profile *p, StringInfo sql, const char *load_input, const char *load_output) {
   // Columns in dbos.workflow_info order; absent columns read as NULL of their type.
   static const struct {
     const char *column;
@@ -167,18 +168,124 @@ void status_text(const Profile *p, StringInfo sql) {
   const char *legacy_in = p->legacy_inputs ? "ws.inputs" : "NULL::pg_catalog.text";
   if (p->input_table)
     appendStringInfo(sql,
-                     ", COALESCE(wi.inputs, %s), COALESCE(wo.output, ws.output), "
-                     "COALESCE(wo.error, ws.error), ws.serialization "
+                     ", CASE WHEN %s THEN COALESCE(wi.inputs, %s) END, "
+                     "CASE WHEN %s THEN COALESCE(wo.output, ws.output) END, "
+                     "CASE WHEN %s THEN COALESCE(wo.error, ws.error) END, ws.serialization "
                      "FROM %s.workflow_status ws "
-                     "LEFT JOIN %s.workflow_input wi ON wi.workflow_uuid OPERATOR(pg_catalog.=) ws.workflow_uuid "
-                     "LEFT JOIN %s.workflow_output wo ON wo.workflow_uuid OPERATOR(pg_catalog.=) ws.workflow_uuid "
-                     "WHERE ws.workflow_uuid OPERATOR(pg_catalog.=) $1",
-                     legacy_in, s, s, s);
+                     "LEFT JOIN %s.workflow_input wi ON %s AND wi.workflow_uuid OPERATOR(pg_catalog.=) ws.workflow_uuid "
+                     "LEFT JOIN %s.workflow_output wo ON %s AND wo.workflow_uuid OPERATOR(pg_catalog.=) ws.workflow_uuid ",
+                     load_input, legacy_in, load_output, load_output, p->quoted_schema, p->quoted_schema,
+                     load_input, p->quoted_schema, load_output);
   else
     appendStringInfo(sql,
-                     ", %s, ws.output, ws.error, ws.serialization FROM %s.workflow_status ws "
-                     "WHERE ws.workflow_uuid OPERATOR(pg_catalog.=) $1",
-                     legacy_in, s);
+                     ", CASE WHEN %s THEN %s END, CASE WHEN %s THEN ws.output END, "
+                     "CASE WHEN %s THEN ws.error END, ws.serialization FROM %s.workflow_status ws ",
+                     load_input, legacy_in, load_output, load_output, p->quoted_schema);
+}
+
+void status_text(const Profile *p, StringInfo sql) {
+  status_columns(p, sql, "true", "true");
+  appendStringInfoString(sql, "WHERE ws.workflow_uuid OPERATOR(pg_catalog.=) $1");
+}
+
+// list_workflows / list_queued_workflows: every filter optional (NULL: no filter).
+void list_text(const Profile *p, StringInfo sql, bool queued, bool descending) {
+  status_columns(p, sql, "$9", "$10");
+  appendStringInfoString(sql,
+                         "WHERE ($1 IS NULL OR ws.status OPERATOR(pg_catalog.=) ANY ($1)) "
+                         "AND ($2 IS NULL OR ws.name OPERATOR(pg_catalog.=) $2) "
+                         "AND ($3 IS NULL OR ws.queue_name OPERATOR(pg_catalog.=) $3) "
+                         "AND ($4 IS NULL OR ws.application_version OPERATOR(pg_catalog.=) $4) "
+                         "AND ($5 IS NULL OR ws.created_at OPERATOR(pg_catalog.>=) $5) "
+                         "AND ($6 IS NULL OR ws.created_at OPERATOR(pg_catalog.<=) $6) ");
+  if (queued)
+    appendStringInfoString(sql,
+                           "AND ws.queue_name IS NOT NULL AND ws.status OPERATOR(pg_catalog.=) ANY "
+                           "('{ENQUEUED,PENDING,DELAYED}'::pg_catalog.text[]) ");
+  appendStringInfo(sql, "ORDER BY ws.created_at %s, ws.workflow_uuid %s LIMIT $7 OFFSET $8",
+                   descending ? "DESC" : "ASC", descending ? "DESC" : "ASC");
+}
+
+// "SET a = x, b = y" for the columns of workflow_status that exist (a management UPDATE
+// must not name a column an older schema lacks).
+void set_list(const Profile *p, StringInfo sql, const char *const *assignments, int count) {
+  bool first = true;
+  for (int i = 0; i < count; i += 2) {
+    if (!status_has_column(p, assignments[i])) continue;
+    appendStringInfo(sql, "%s%s = %s", first ? " SET " : ", ", assignments[i], assignments[i + 1]);
+    first = false;
+  }
+}
+
+const char *kNotFinished =
+    "NOT (status OPERATOR(pg_catalog.=) ANY ('{SUCCESS,ERROR}'::pg_catalog.text[]))";
+
+void fork_text(const Profile *p, StringInfo sql) {
+  const char *s = p->quoted_schema;
+  // Copied from the source: [column, expression over src].
+  static const char *const copied[] = {
+      "name", "src.name", "class_name", "src.class_name", "config_name", "src.config_name",
+      "authenticated_user", "src.authenticated_user", "assumed_role", "src.assumed_role",
+      "authenticated_roles", "src.authenticated_roles", "application_id", "src.application_id",
+      "serialization", "src.serialization", "attributes", "src.attributes",
+      "application_version", "COALESCE($3, src.application_version)",
+      "application_name", "COALESCE(src.application_name, $5)", "forked_from", "$1",
+  };
+  StringInfoData cols, vals;
+  initStringInfo(&cols);
+  initStringInfo(&vals);
+  appendStringInfoString(&cols, "workflow_uuid, status, queue_name, recovery_attempts, priority, created_at, updated_at");
+  appendStringInfoString(&vals, "$2, 'ENQUEUED', $4, 0, 0, $6, $6");
+  for (size_t i = 0; i < lengthof(copied); i += 2) {
+    if (!status_has_column(p, copied[i])) continue;
+    appendStringInfo(&cols, ", %s", copied[i]);
+    appendStringInfo(&vals, ", %s", copied[i + 1]);
+  }
+  if (!p->input_table) {
+    appendStringInfoString(&cols, ", inputs");
+    appendStringInfoString(&vals, ", src.fork_inputs");
+  }
+  appendStringInfo(sql,
+                   "WITH src AS (SELECT ws.*, %s AS fork_inputs FROM %s.workflow_status ws %s "
+                   "WHERE ws.workflow_uuid OPERATOR(pg_catalog.=) $1), "
+                   "created AS (INSERT INTO %s.workflow_status (%s) SELECT %s FROM src "
+                   "ON CONFLICT DO NOTHING RETURNING workflow_uuid)",
+                   p->input_table ? (p->legacy_inputs ? "COALESCE(wi.inputs, ws.inputs)" : "wi.inputs")
+                                  : "ws.inputs",
+                   s,
+                   p->input_table ? psprintf("LEFT JOIN %s.workflow_input wi ON wi.workflow_uuid "
+                                             "OPERATOR(pg_catalog.=) ws.workflow_uuid", s)
+                                  : "",
+                   s, cols.data, vals.data);
+  if (p->input_table)
+    appendStringInfo(sql,
+                     ", input AS (INSERT INTO %s.workflow_input (workflow_uuid, inputs) "
+                     "SELECT c.workflow_uuid, src.fork_inputs FROM created c, src ON CONFLICT DO NOTHING)",
+                     s);
+  if (status_has_column(p, "was_forked_from"))
+    appendStringInfo(sql,
+                     ", mark AS (UPDATE %s.workflow_status SET was_forked_from = true "
+                     "WHERE workflow_uuid OPERATOR(pg_catalog.=) $1 AND EXISTS (SELECT 1 FROM created))",
+                     s);
+  appendStringInfoString(sql, " SELECT workflow_uuid FROM created");
+}
+
+// Copies the rows of `table` with function_id below the start step to the fork.
+void fork_copy_text(const Profile *p, StringInfo sql, TableId table, const char *const *columns, int count) {
+  StringInfoData cols, vals;
+  initStringInfo(&cols);
+  initStringInfo(&vals);
+  for (int i = 0; i < count; i += 2) {
+    if (!table_has_column(p, table, columns[i])) continue;
+    appendStringInfo(&cols, "%s%s", cols.len ? ", " : "", quote_identifier(columns[i]));
+    appendStringInfo(&vals, "%s%s", vals.len ? ", " : "", columns[i + 1]);
+  }
+  static const char *const names[T_COUNT] = {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                             "operation_outputs", "streams", "workflow_events_history"};
+  appendStringInfo(sql,
+                   "INSERT INTO %s.%s (%s) SELECT %s FROM %s.%s t "
+                   "WHERE t.workflow_uuid OPERATOR(pg_catalog.=) $1 AND t.function_id OPERATOR(pg_catalog.<) $3",
+                   p->quoted_schema, names[table], cols.data, vals.data, p->quoted_schema, names[table]);
 }
 
 Text build(const Profile *p, StatementId id) {
@@ -250,6 +357,161 @@ Text build(const Profile *p, StatementId id) {
       break;
     case S_STATUS:
       status_text(p, &sql);
+      break;
+    case S_CANCEL: {
+      static const char *const set[] = {
+          "status", "'CANCELLED'", "owner_xid", "NULL", "queue_name", "NULL",
+          "deduplication_id", "NULL", "started_at_epoch_ms", "NULL", "updated_at", "$2",
+          "completed_at", "$2"};
+      appendStringInfo(&sql, "UPDATE %s.workflow_status", s);
+      set_list(p, &sql, set, lengthof(set));
+      appendStringInfo(&sql, " WHERE workflow_uuid OPERATOR(pg_catalog.=) $1 AND %s", kNotFinished);
+      t.nargs = 2;
+      t.types[1] = INT8OID;
+      break;
+    }
+    case S_RESUME: {
+      static const char *const set[] = {
+          "status", "'ENQUEUED'", "owner_xid", "NULL", "queue_name", "$2", "recovery_attempts", "0",
+          "workflow_deadline_epoch_ms", "NULL", "deduplication_id", "NULL",
+          "started_at_epoch_ms", "NULL", "updated_at", "$3", "completed_at", "NULL"};
+      appendStringInfo(&sql, "UPDATE %s.workflow_status", s);
+      set_list(p, &sql, set, lengthof(set));
+      appendStringInfo(&sql, " WHERE workflow_uuid OPERATOR(pg_catalog.=) $1 AND %s", kNotFinished);
+      t.nargs = 3;
+      t.types[2] = INT8OID;
+      break;
+    }
+    case S_SET_PRIORITY:
+      appendStringInfo(&sql,
+                       "UPDATE %s.workflow_status SET priority = $2, updated_at = $3 "
+                       "WHERE workflow_uuid OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) "
+                       "ANY ('{ENQUEUED,DELAYED}'::pg_catalog.text[])",
+                       s);
+      t.nargs = 3;
+      t.types[1] = INT4OID;
+      t.types[2] = INT8OID;
+      break;
+    case S_DELETE: {
+      // The payload tables and (from 112) operation_outputs have no foreign key: delete them
+      // explicitly; the status delete cascades to notifications, events and streams.
+      appendStringInfo(&sql, "WITH RECURSIVE tree(id) AS (SELECT $1::pg_catalog.text");
+      if (status_has_column(p, "parent_workflow_id"))
+        appendStringInfo(&sql,
+                         " UNION SELECT ws.workflow_uuid FROM %s.workflow_status ws JOIN tree "
+                         "ON ws.parent_workflow_id OPERATOR(pg_catalog.=) tree.id WHERE $2",
+                         s);
+      appendStringInfoString(&sql, ")");
+      const TableId payload[] = {T_INPUT, T_OUTPUT, T_STEPS};
+      const char *const names[] = {"workflow_input", "workflow_output", "operation_outputs"};
+      for (int i = 0; i < 3; i++)
+        if (OidIsValid(p->relid[payload[i]]))
+          appendStringInfo(&sql,
+                           ", d%d AS (DELETE FROM %s.%s WHERE workflow_uuid OPERATOR(pg_catalog.=) "
+                           "ANY (SELECT id FROM tree))",
+                           i, s, names[i]);
+      appendStringInfo(&sql,
+                       " DELETE FROM %s.workflow_status WHERE workflow_uuid OPERATOR(pg_catalog.=) "
+                       "ANY (SELECT id FROM tree)",
+                       s);
+      t.nargs = 2;
+      t.types[1] = BOOLOID;
+      break;
+    }
+    case S_FORK:
+      fork_text(p, &sql);
+      t.nargs = 6;
+      t.types[5] = INT8OID;
+      break;
+    case S_FORK_STEPS: {
+      // The fork's owner, as its status row got it: the source's, or this application's.
+      const char *owner = p->app_name ? psprintf("(SELECT f.application_name FROM %s.workflow_status f "
+                                                 "WHERE f.workflow_uuid OPERATOR(pg_catalog.=) $2)", s)
+                                      : "NULL";
+      const char *const cols[] = {
+          "workflow_uuid", "$2", "function_id", "t.function_id", "function_name", "t.function_name",
+          "output", "t.output", "error", "t.error", "serialization", "t.serialization",
+          "child_workflow_id", "t.child_workflow_id", "started_at_epoch_ms", "t.started_at_epoch_ms",
+          "completed_at_epoch_ms", "t.completed_at_epoch_ms", "application_name", owner,
+          "retention_timestamp", "$4"};
+      fork_copy_text(p, &sql, T_STEPS, cols, lengthof(cols));
+      t.nargs = 4;
+      t.types[2] = INT4OID;
+      t.types[3] = INT8OID;
+      break;
+    }
+    case S_FORK_STREAMS: {
+      static const char *const cols[] = {"workflow_uuid", "$2", "key", "t.key", "value", "t.value",
+                                         "serialization", "t.serialization", "offset", "t.\"offset\"",
+                                         "function_id", "t.function_id"};
+      fork_copy_text(p, &sql, T_STREAMS, cols, lengthof(cols));
+      t.nargs = 3;
+      t.types[2] = INT4OID;
+      break;
+    }
+    case S_FORK_HISTORY: {
+      static const char *const cols[] = {"workflow_uuid", "$2", "function_id", "t.function_id", "key", "t.key",
+                                         "value", "t.value", "serialization", "t.serialization"};
+      fork_copy_text(p, &sql, T_EVENTS_HISTORY, cols, lengthof(cols));
+      t.nargs = 3;
+      t.types[2] = INT4OID;
+      break;
+    }
+    case S_FORK_EVENTS:
+      // The latest value of each key published before the start step.
+      appendStringInfo(&sql,
+                       "INSERT INTO %s.workflow_events (workflow_uuid, key, value, serialization) "
+                       "SELECT DISTINCT ON (h.key) $2, h.key, h.value, h.serialization "
+                       "FROM %s.workflow_events_history h WHERE h.workflow_uuid OPERATOR(pg_catalog.=) $1 "
+                       "AND h.function_id OPERATOR(pg_catalog.<) $3 "
+                       "ORDER BY h.key, h.function_id DESC",
+                       s, s);
+      t.nargs = 3;
+      t.types[2] = INT4OID;
+      break;
+    case S_LIST:
+    case S_LIST_DESC:
+    case S_LIST_QUEUED:
+    case S_LIST_QUEUED_DESC:
+      list_text(p, &sql, id == S_LIST_QUEUED || id == S_LIST_QUEUED_DESC,
+                id == S_LIST_DESC || id == S_LIST_QUEUED_DESC);
+      t.nargs = LP_COUNT;
+      t.types[LP_STATUS] = TEXTARRAYOID;
+      t.types[LP_CREATED_AFTER] = t.types[LP_CREATED_BEFORE] = t.types[LP_LIMIT] = t.types[LP_OFFSET] = INT8OID;
+      t.types[LP_LOAD_INPUT] = t.types[LP_LOAD_OUTPUT] = BOOLOID;
+      break;
+    case S_STEPS: {
+      const char *opt[][2] = {{"child_workflow_id", "pg_catalog.text"},
+                              {"started_at_epoch_ms", "pg_catalog.int8"},
+                              {"completed_at_epoch_ms", "pg_catalog.int8"},
+                              {"serialization", "pg_catalog.text"}};
+      appendStringInfoString(&sql, "SELECT function_id, function_name, output, error");
+      for (auto &o : opt) {
+        if (table_has_column(p, T_STEPS, o[0]))
+          appendStringInfo(&sql, ", %s", o[0]);
+        else
+          appendStringInfo(&sql, ", NULL::%s", o[1]);
+      }
+      appendStringInfo(&sql,
+                       " FROM %s.operation_outputs WHERE workflow_uuid OPERATOR(pg_catalog.=) $1 "
+                       "ORDER BY function_id",
+                       s);
+      break;
+    }
+    case S_EVENTS_ALL:
+      appendStringInfo(&sql,
+                       "SELECT key, value, serialization FROM %s.workflow_events "
+                       "WHERE workflow_uuid OPERATOR(pg_catalog.=) $1 ORDER BY key",
+                       s);
+      break;
+    case S_STREAM:
+      appendStringInfo(&sql,
+                       "SELECT \"offset\", value, serialization FROM %s.streams "
+                       "WHERE workflow_uuid OPERATOR(pg_catalog.=) $1 AND key OPERATOR(pg_catalog.=) $2 "
+                       "AND \"offset\" OPERATOR(pg_catalog.>=) $3 ORDER BY \"offset\"",
+                       s);
+      t.nargs = 3;
+      t.types[2] = INT4OID;
       break;
     case S_ENQUEUE_BULK:
       enqueue_bulk_text(p, &sql);

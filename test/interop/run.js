@@ -33,7 +33,7 @@ const USER = process.env.PGUSER || 'postgres';
 const PASSWORD = process.env.PGPASSWORD || undefined;
 const ADMIN_DB = process.env.PGDATABASE || 'postgres';
 const TEST_DB = process.env.INTEROP_DATABASE || 'dbos_interop';
-const SUITE_TIMEOUT_MS = Number(process.env.INTEROP_SUITE_TIMEOUT_MS || 150000);
+const SUITE_TIMEOUT_MS = Number(process.env.INTEROP_SUITE_TIMEOUT_MS || 270000);
 const TEST_TIMEOUT_MS = Number(process.env.INTEROP_TEST_TIMEOUT_MS || 30000);
 const ONLY = process.env.INTEROP_ONLY ? new RegExp(process.env.INTEROP_ONLY) : null;
 const WORKER_LOG = path.join(os.tmpdir(), 'dbos_interop_worker.log');
@@ -177,6 +177,10 @@ async function prepareDatabase() {
   await c.connect();
   try {
     await c.query('CREATE EXTENSION dbos_client');
+    // What the worker's onRowChange workflow records of each of its executions.
+    await c.query(`CREATE TABLE public.trigger_runs (n bigserial PRIMARY KEY, workflow_id text NOT NULL, op text, tbl text,
+                     row_id text, change jsonb, ran_at timestamptz NOT NULL)`);
+    await c.query(`CREATE INDEX ON public.trigger_runs (tbl, op)`);
   } finally {
     await c.end();
   }
@@ -244,7 +248,7 @@ async function cleanup() {
 // Tests
 
 const tests = [];
-const test = (name, fn) => tests.push({ name, fn });
+const test = (name, fn, opts = {}) => tests.push({ name, fn, timeoutMs: opts.timeoutMs });
 const wid = (tag) => `itest-${RUN}-${tag}`;
 
 test('enqueue_free_function_runs_with_args', async () => {
@@ -1134,8 +1138,8 @@ async function runTests() {
     try {
       await Promise.race([
         t.fn(),
-        sleep(TEST_TIMEOUT_MS).then(() => {
-          throw new Error(`test timed out after ${TEST_TIMEOUT_MS} ms`);
+        sleep(t.timeoutMs || TEST_TIMEOUT_MS).then(() => {
+          throw new Error(`test timed out after ${t.timeoutMs || TEST_TIMEOUT_MS} ms`);
         }),
       ]);
       if (aborted) return;

@@ -15,6 +15,8 @@ const { Client } = L.need('pg');
 const TRIALS = Number(process.env.REL_TRIALS || 20);
 const SHUTDOWN_TRIALS = Number(process.env.REL_SHUTDOWN_TRIALS || TRIALS);
 const WAITERS = Number(process.env.REL_SHUTDOWN_WAITERS || 20);
+const IDLE_SESSIONS_SERIES = process.env.REL_SHUTDOWN_IDLE_SESSIONS === '1';
+const OWN_TIMEOUT_TRIALS = Number(process.env.REL_OWN_TIMEOUT_TRIALS || TRIALS);
 const BOUND_MS = 100; // cancel / timeout: at most this much beyond the target
 const STMT_TIMEOUT_MS = 300;
 const OWN_TIMEOUT_S = 0.3;
@@ -135,7 +137,7 @@ async function ownTimeoutTrials(kind) {
   const bad = [];
   // get_event returns NULL on its timeout; get_result raises DB005.
   const want = kind === 'get_event' ? 'NULL' : 'DB005';
-  for (let i = 0; i < TRIALS; i++) {
+  for (let i = 0; i < OWN_TIMEOUT_TRIALS; i++) {
     const w = start(c, KINDS[kind].own, [TARGET, OWN_TIMEOUT_S]);
     const r = await within(w.done, 10000);
     if (!r) {
@@ -148,13 +150,14 @@ async function ownTimeoutTrials(kind) {
   }
   await c.end().catch(() => {});
   const st = L.stats(over);
-  res.check(`own_timeout_${kind}_${want}_overshoot_le_${BOUND_MS}ms`, bad.length === 0 && st.n === TRIALS && st.max <= BOUND_MS,
+  res.check(`own_timeout_${kind}_${want}_overshoot_le_${BOUND_MS}ms`, bad.length === 0 && st.n === OWN_TIMEOUT_TRIALS && st.max <= BOUND_MS,
     `overshoot beyond ${OWN_TIMEOUT_S * 1000} ms: ${L.fmtStats(st)}${bad.length ? '; ' + bad.slice(0, 3).join('; ') : ''}`);
   return st;
 }
 
 // ---- pg_terminate_backend ---------------------------------------------------------------------
 
+// kind null: an idle session, the baseline for how long a backend takes to exit.
 async function terminateTrials(kind) {
   const toError = [];
   const toClose = [];
@@ -167,8 +170,9 @@ async function terminateTrials(kind) {
     await c.connect();
     const closed = new Promise((r) => c.connection.stream.once('close', () => r(L.now())));
     const pid = await backendPid(c);
-    const w = start(c, KINDS[kind].sql, [TARGET]);
-    await untilWaiting([pid]);
+    const errorP = new Promise((r) => c.once('error', (e) => r({ ok: false, err: e, code: e.code, at: L.now() })));
+    const w = kind ? start(c, KINDS[kind].sql, [TARGET]) : { done: errorP };
+    if (kind) await untilWaiting([pid]);
     const t0 = L.now();
     await admin.query('SELECT pg_terminate_backend($1)', [pid]);
     const r = await within(w.done, 10000);
@@ -197,55 +201,74 @@ async function terminateTrials(kind) {
   const se = L.stats(toError);
   const sc = L.stats(toClose);
   const sg = L.stats(toGone);
-  res.check(`terminate_${kind}_connection_closed_within_${BOUND_MS}ms`, bad.length === 0 && sc.n === TRIALS && sc.max <= BOUND_MS,
-    `error: ${L.fmtStats(se)}; socket closed: ${L.fmtStats(sc)}; backend gone: ${L.fmtStats(sg)}` +
-      (bad.length ? '; ' + bad.slice(0, 3).join('; ') : ''));
+  const detail = `57P01 received: ${L.fmtStats(se)}; socket closed: ${L.fmtStats(sc)}; backend gone: ${L.fmtStats(sg)}` +
+    (bad.length ? '; ' + bad.slice(0, 3).join('; ') : '');
+  if (!kind) {
+    res.check('terminate_idle_session_baseline', bad.length === 0 && sc.n === TRIALS, detail);
+  } else {
+    // The wait hears the signal at once; closing the socket is the backend's ordinary exit
+    // path (compare with the idle baseline), bounded more loosely.
+    res.check(`terminate_${kind}_57P01_within_${BOUND_MS}ms_closed_within_1s`,
+      bad.length === 0 && sc.n === TRIALS && se.max <= BOUND_MS && sc.max <= 1000 && sg.max <= 1000, detail);
+  }
   return sc;
 }
 
 // ---- fast shutdown ----------------------------------------------------------------------------
 
-async function shutdownTrial(waiters) {
+// One stop: `waiters` sessions blocked in a wait (half get_event, half get_result), or
+// `idleSessions` connected sessions doing nothing, or neither (an idle cluster).
+async function shutdownTrial(waiters, idleSessions = 0) {
   const clients = [];
   const waits = [];
+  const n = waiters || idleSessions;
+  for (let i = 0; i < n; i++) {
+    const c = new Client(L.pgConf());
+    c.on('error', () => {});
+    clients.push(c);
+  }
+  await Promise.all(clients.map((c) => c.connect()));
   if (waiters > 0) {
-    for (let i = 0; i < waiters; i++) {
-      const c = new Client(L.pgConf());
-      c.on('error', () => {});
-      clients.push(c);
-    }
-    await Promise.all(clients.map((c) => c.connect()));
     const pids = await Promise.all(clients.map(backendPid));
     clients.forEach((c, i) => waits.push(start(c, KINDS[i % 2 ? 'get_result' : 'get_event'].sql, [TARGET])));
     await untilWaiting(pids);
   }
   await admin.end().catch(() => {});
   admin = null;
+  const t0 = L.now();
   const ms = await L.clusterFastStopTimed();
   const outcomes = await Promise.all(waits.map((w) => within(w.done, 5000)));
   const wrong = outcomes.filter((r) => !r || r.ok).length;
+  const ended = outcomes.filter((r) => r).map((r) => r.at - t0);
   L.clusterStart();
   await openAdmin();
   await Promise.all(clients.map((c) => c.end().catch(() => {})));
-  return { ms, wrong };
+  return { ms, wrong, ended };
 }
 
 async function shutdownTrials() {
   const idle = [];
   const busy = [];
+  const sessions = [];
+  const ended = [];
   let wrong = 0;
-  // Alternate, so that drift (page cache, log growth) affects both series alike.
+  // Interleaved, so that drift (page cache, log growth) affects every series alike.
   for (let i = 0; i < SHUTDOWN_TRIALS; i++) {
     idle.push((await shutdownTrial(0)).ms);
+    if (IDLE_SESSIONS_SERIES) sessions.push((await shutdownTrial(0, WAITERS)).ms);
     const b = await shutdownTrial(WAITERS);
     busy.push(b.ms);
+    ended.push(...b.ended);
     wrong += b.wrong;
   }
   const si = L.stats(idle);
   const sb = L.stats(busy);
+  const se = L.stats(ended);
+  const ss = sessions.length ? `; ${WAITERS} idle sessions: ${L.fmtStats(L.stats(sessions))}` : '';
   res.check(`fast_shutdown_with_${WAITERS}_waiters_not_slower_than_idle_plus_1s`,
     wrong === 0 && sb.p50 <= si.p50 + 1000 && sb.max <= si.max + 1000,
-    `idle: ${L.fmtStats(si)}; ${WAITERS} waiting: ${L.fmtStats(sb)}${wrong ? `; ${wrong} waits did not end with an error` : ''}`);
+    `stop until postmaster gone, idle cluster: ${L.fmtStats(si)}${ss}; ${WAITERS} waiting: ${L.fmtStats(sb)}; ` +
+      `waits ended (57P01) after: ${L.fmtStats(se)}${wrong ? `; ${wrong} waits did not end with an error` : ''}`);
 }
 
 // ---- main -------------------------------------------------------------------------------------
@@ -262,6 +285,7 @@ async function main() {
   for (const kind of Object.keys(KINDS)) await cancelTrials(kind);
   for (const kind of Object.keys(KINDS)) await statementTimeoutTrials(kind);
   for (const kind of Object.keys(KINDS)) await ownTimeoutTrials(kind);
+  await terminateTrials(null);
   for (const kind of Object.keys(KINDS)) await terminateTrials(kind);
   await shutdownTrials();
 
