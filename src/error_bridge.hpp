@@ -32,14 +32,19 @@ auto pg_guard(F &&fn) -> decltype(fn()) {
   sigjmp_buf local;
   if (sigsetjmp(local, 0) == 0) {
     PG_exception_stack = &local;
-    if constexpr (std::is_void_v<R>) {
-      fn();
+    try {
+      if constexpr (std::is_void_v<R>) {
+        fn();
+        PG_exception_stack = saved_stack;
+        return;
+      } else {
+        R result = fn();
+        PG_exception_stack = saved_stack;
+        return result;
+      }
+    } catch (...) {  // fn is meant to call only Postgres, but never leave a dangling handler
       PG_exception_stack = saved_stack;
-      return;
-    } else {
-      R result = fn();
-      PG_exception_stack = saved_stack;
-      return result;
+      throw;
     }
   }
   PG_exception_stack = saved_stack;
