@@ -44,7 +44,8 @@ bool table_has_column(const Profile *profile, TableId table, const char *column)
 
 // --- statements.cpp -------------------------------------------------------------------------
 enum StatementId {
-  S_ENQUEUE,          // insert status (+ input) row, nothing on conflict
+  S_ENQUEUE,          // insert the status row (with inputs before 109), nothing on conflict
+  S_ENQUEUE_INPUT,    // insert the input row (109 and later)
   S_WORKFLOW_LOOKUP,  // name, class_name, config_name, status of an ID
   S_DEDUP_LOOKUP,     // holder of (queue, deduplication ID)
   S_QUEUE_EXISTS,     // queues row of a name

@@ -94,12 +94,11 @@ const char *enqueue_row(const Profile *p, const EnqueueRow *row) {
   // A conflict whose holder vanishes before we look (it completed and released its
   // deduplication ID) is retried, as DBOS does.
   for (int attempt = 0;; attempt++) {
-    int rc = SPI_execute_plan(statement(p, S_ENQUEUE), v, n, false, 0);
-    if (rc != SPI_OK_SELECT && rc != SPI_OK_INSERT)
-      elog(ERROR, "dbos_client enqueue failed: %s", SPI_result_code_string(rc));
-    bool created = SPI_processed == 1;
-    SPI_freetuptable(SPI_tuptable);
-    if (created) return row->workflow_id;
+    run_statement(statement(p, S_ENQUEUE), v, n, false, SPI_OK_INSERT);
+    if (SPI_processed == 1) {
+      if (p->input_table) run_statement(statement(p, S_ENQUEUE_INPUT), v, n, false, SPI_OK_INSERT);
+      return row->workflow_id;
+    }
 
     run_statement(statement(p, S_WORKFLOW_LOOKUP), &v[EP_ID], nullptr, false, SPI_OK_SELECT);
     if (SPI_processed == 1) {
