@@ -69,6 +69,16 @@ WHERE s.name = 'onBulk' AND i.inputs::jsonb #>> '{positionalArgs,0,op}' = 'DELET
 DELETE FROM regress.items;
 INSERT INTO regress.items SELECT i, 'n' || i, i, NULL, 'bulk-' || i FROM generate_series(1, 2500) i;
 SELECT count(*) FROM dbos.workflow_status WHERE name = 'onBulk' AND workflow_uuid LIKE 'bulk-%';
+-- A transition table spilled to disk (small work_mem) is read correctly (was a crash).
+SET work_mem = '64kB';
+DELETE FROM regress.items;
+INSERT INTO regress.items SELECT i, 'n' || i, i, NULL, 'spill-' || i FROM generate_series(1, 5000) i;
+UPDATE regress.items SET price = price + 1;
+RESET work_mem;
+SELECT count(*) FILTER (WHERE workflow_uuid LIKE 'spill-%') AS inserted,
+       count(*) FILTER (WHERE i.inputs::jsonb #>> '{positionalArgs,0,op}' = 'UPDATE') AS updates  -- 5 earlier
+FROM dbos.workflow_status s JOIN dbos.workflow_input i USING (workflow_uuid) WHERE s.name = 'onBulk';
+DELETE FROM regress.items;
 -- No subtransaction: the statement used only its own transaction ID.
 BEGIN;
 INSERT INTO regress.items SELECT i, 'n' || i, i, NULL, 'xid-' || i FROM generate_series(3001, 4000) i;

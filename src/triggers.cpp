@@ -413,13 +413,19 @@ void for_each_statement_row(TriggerData *td, const TriggerConfig *c, const Profi
     HeapTuple old_tuple = has_old ? ExecFetchSlotHeapTuple(old_slot, false, nullptr) : nullptr;
     if (!changed(c, old_tuple, new_tuple, desc)) continue;
     add(p, c, batch, describe(c, rel, op, old_tuple, new_tuple));
-    if (batch->count == 0) MemoryContextReset(rows);  // flushed: the batch's values are written
+    if (batch->count == 0) {
+      // Flushed: the batch's values are written. A tuplestore spilled to disk hands out
+      // tuples allocated in `rows` that the slots free themselves: let go of them first.
+      if (new_slot) ExecClearTuple(new_slot);
+      if (old_slot) ExecClearTuple(old_slot);
+      MemoryContextReset(rows);
+    }
   }
   flush(p, c, batch);
-  MemoryContextSwitchTo(outer);
-  MemoryContextDelete(rows);
   if (new_slot) ExecDropSingleTupleTableSlot(new_slot);
   if (old_slot) ExecDropSingleTupleTableSlot(old_slot);
+  MemoryContextSwitchTo(outer);
+  MemoryContextDelete(rows);
 }
 
 }  // namespace
