@@ -40,19 +40,29 @@ make -s installcheck REGRESS= > /tmp/dbos_isolation.log 2>&1
 cat /tmp/dbos_isolation.log; count /tmp/dbos_isolation.log
 [ -f output_iso/regression.diffs ] && head -200 output_iso/regression.diffs
 
+suite() {  # runs a suite that ends with "<name>: N passed, M failed" and adds its counts
+  local name=$1; shift
+  "$@" > "/tmp/dbos_$name.log" 2>&1
+  cat "/tmp/dbos_$name.log"
+  local line
+  line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "/tmp/dbos_$name.log" | tail -1)
+  if [ -n "$line" ]; then
+    passed=$((passed + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
+    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+  else
+    failed=$((failed + 1)); echo "$name suite did not report a result"
+  fi
+}
+
 echo "== interop (real DBOS TypeScript worker), on a cluster with the library preloaded"
 check_server_log
 DBOS_PGCONF="shared_preload_libraries = 'dbos_client'" test/cluster.sh start
-node test/interop/run.js > /tmp/dbos_interop.log 2>&1
-cat /tmp/dbos_interop.log
-line=$(grep -E '^interop: [0-9]+ passed, [0-9]+ failed' /tmp/dbos_interop.log | tail -1)
-if [ -n "$line" ]; then
-  passed=$((passed + $(echo "$line" | sed -E 's/interop: ([0-9]+) passed.*/\1/')))
-  failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
-else
-  failed=$((failed + 1)); echo "interop suite did not report a result"
-fi
-
+suite interop node test/interop/run.js
 check_server_log
+test/cluster.sh stop
+
+echo "== reliability, short version (its own cluster; the long soak: test/reliability/run.sh)"
+suite reliability test/reliability/run.sh --quick
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
