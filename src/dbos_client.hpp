@@ -122,6 +122,11 @@ void check_enqueue_features(const Profile *p, bool delay, bool partition, bool a
 void check_queue_registered(const Profile *p, const char *queue);
 // Writes the workflow (or finds it: idempotent ID, return_existing); returns its ID.
 const char *enqueue_row(const Profile *p, const EnqueueRow *row);
+// Buffers the workflow; it is written in bulk by flush_enqueues(), which the hooks call at
+// the end of the statement, before the next query, and before commit.
+void enqueue_later(const Profile *p, const EnqueueRow *row);
+void flush_enqueues();
+void define_deferred_enqueues();
 
 // --- wakeups.cpp ----------------------------------------------------------------------------
 // What a wait waits for: rows of workflow_events, or of workflow_status / workflow_output.

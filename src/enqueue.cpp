@@ -1,9 +1,17 @@
-// Writing one workflow into the DBOS tables: the status (+ input) row, the conflict rules of
-// DBOS (idempotent ID, deduplication), the unregistered-queue warning. Postgres side.
+// Writing workflows into the DBOS tables: the status (+ input) rows, the conflict rules of
+// DBOS (idempotent ID, deduplication), the unregistered-queue warning, and enqueues deferred
+// to the end of the statement so that many are written with one multi-row statement.
+// Postgres side.
 #include "dbos_client.hpp"
 
 extern "C" {
+#include "access/xact.h"
+#include "executor/executor.h"
+#include "tcop/utility.h"
+#include "utils/array.h"
+#include "utils/datum.h"
 #include "utils/hsearch.h"
+#include "utils/snapmgr.h"
 }
 
 namespace dbos_client {
@@ -140,6 +148,252 @@ const char *enqueue_row(const Profile *p, const EnqueueRow *row) {
                              row->workflow_id),
                       errhint("Retry the transaction.")));
   }
+}
+
+// --- Deferred enqueues ----------------------------------------------------------------------
+//
+// dbos.enqueue and row-level triggers buffer their rows; the rows are written in bulk when
+// the statement ends (ExecutorFinish, or after a utility statement), before the next query
+// starts, before any other dbos.* function runs, when 1000 are waiting, and at the latest
+// before commit. Rows are only ever written in the subtransaction that buffered them or an
+// ancestor, so a rolled-back subtransaction takes its rows with it, and no row is lost.
+namespace {
+
+constexpr int kBatchRows = 1000;
+
+struct Pending {
+  EnqueueRow row;  // strings and inputs copied into pending_context
+  int64 created_at;
+  SubTransactionId subid;
+};
+
+MemoryContext pending_context = nullptr;  // child of TopTransactionContext
+Pending *pending = nullptr;
+int pending_count = 0, pending_capacity = 0;
+uint64 pending_generation = 0;  // schema profile the rows were checked against
+bool flushing = false;
+
+ExecutorStart_hook_type prev_executor_start = nullptr;
+ExecutorFinish_hook_type prev_executor_finish = nullptr;
+ProcessUtility_hook_type prev_process_utility = nullptr;
+
+char *copy(const char *s) { return s ? MemoryContextStrdup(pending_context, s) : nullptr; }
+
+bool same(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
+
+// Rows that can share one bulk statement: everything but ID, inputs, deduplication ID and
+// partition key is a parameter of the whole batch.
+bool same_batch(const EnqueueRow *a, const EnqueueRow *b) {
+  return same(a->workflow_name, b->workflow_name) && same(a->workflow_class, b->workflow_class) &&
+         same(a->config_name, b->config_name) && same(a->queue_name, b->queue_name) &&
+         same(a->app_version, b->app_version) && same(a->application_name, b->application_name) &&
+         same(a->serialization, b->serialization) && a->priority == b->priority &&
+         a->timeout_ms == b->timeout_ms && a->delay_ms == b->delay_ms;
+}
+
+void forget_pending() {
+  pending_context = nullptr;  // freed with the transaction
+  pending = nullptr;
+  pending_count = pending_capacity = 0;
+  flushing = false;
+}
+
+Datum text_array(Datum *values, bool *nulls, int count) {
+  int dims[1] = {count};
+  int lbs[1] = {1};
+  return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+int compare_strings(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+// Writes rows[0..count) (which share their batch parameters) with one statement; rows that
+// met an existing workflow are then resolved one by one with DBOS's rules.
+void write_batch(const Profile *p, Pending *rows, int count) {
+  Datum *ids = (Datum *)palloc(sizeof(Datum) * count), *inputs = (Datum *)palloc(sizeof(Datum) * count),
+        *created = (Datum *)palloc(sizeof(Datum) * count), *creators = (Datum *)palloc(sizeof(Datum) * count),
+        *dedups = (Datum *)palloc(sizeof(Datum) * count), *parts = (Datum *)palloc(sizeof(Datum) * count);
+  bool *dedup_nulls = (bool *)palloc(sizeof(bool) * count), *part_nulls = (bool *)palloc(sizeof(bool) * count);
+  for (int i = 0; i < count; i++) {
+    const EnqueueRow *r = &rows[i].row;
+    ids[i] = CStringGetTextDatum(r->workflow_id);
+    inputs[i] = r->inputs;
+    created[i] = Int64GetDatum(rows[i].created_at);
+    creators[i] = CStringGetTextDatum(new_uuid());
+    dedup_nulls[i] = r->deduplication_id == nullptr;
+    dedups[i] = r->deduplication_id ? CStringGetTextDatum(r->deduplication_id) : (Datum)0;
+    part_nulls[i] = r->partition_key == nullptr;
+    parts[i] = r->partition_key ? CStringGetTextDatum(r->partition_key) : (Datum)0;
+  }
+  const EnqueueRow *shared = &rows[0].row;
+  Datum v[BP_COUNT];
+  char n[BP_COUNT];
+  memset(n, ' ', sizeof n);
+  v[BP_IDS] = text_array(ids, nullptr, count);
+  v[BP_INPUTS] = text_array(inputs, nullptr, count);
+  v[BP_CREATED_AT] = PointerGetDatum(construct_array(created, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+  v[BP_DEDUP] = text_array(dedups, dedup_nulls, count);
+  v[BP_PARTITION] = text_array(parts, part_nulls, count);
+  v[BP_CREATOR_XID] = text_array(creators, nullptr, count);
+  v[BP_STATUS] = text_or_null(shared->delay_ms > 0 ? "DELAYED" : "ENQUEUED", n, BP_STATUS);
+  v[BP_NAME] = text_or_null(shared->workflow_name, n, BP_NAME);
+  v[BP_CLASS] = text_or_null(shared->workflow_class, n, BP_CLASS);
+  v[BP_CONFIG] = text_or_null(shared->config_name, n, BP_CONFIG);
+  v[BP_QUEUE] = text_or_null(shared->queue_name, n, BP_QUEUE);
+  v[BP_APP_VERSION] = text_or_null(shared->app_version, n, BP_APP_VERSION);
+  v[BP_PRIORITY] = Int32GetDatum(shared->priority);
+  v[BP_TIMEOUT_MS] = Int64GetDatum(shared->timeout_ms);
+  n[BP_TIMEOUT_MS] = shared->timeout_ms >= 0 ? ' ' : 'n';
+  v[BP_SERIALIZATION] = text_or_null(shared->serialization, n, BP_SERIALIZATION);
+  v[BP_DELAY_MS] = Int64GetDatum(shared->delay_ms);
+  v[BP_APP_NAME] = text_or_null(shared->application_name, n, BP_APP_NAME);
+  run_statement(statement(p, S_ENQUEUE_BULK), v, n, false, SPI_OK_SELECT);
+
+  int created_count = (int)SPI_processed;
+  if (created_count != count) {
+    char **done = (char **)palloc(sizeof(char *) * (created_count + 1));
+    for (int i = 0; i < created_count; i++)
+      done[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+    qsort(done, created_count, sizeof(char *), compare_strings);
+    for (int i = 0; i < count; i++) {
+      const char *id = rows[i].row.workflow_id;
+      if (!bsearch(&id, done, created_count, sizeof(char *), compare_strings))
+        (void)enqueue_row(p, &rows[i].row);
+    }
+  }
+  SPI_freetuptable(SPI_tuptable);
+}
+
+void executor_start(QueryDesc *query, int eflags) {
+  flush_enqueues();  // a new query sees every enqueue made before it
+  if (prev_executor_start)
+    prev_executor_start(query, eflags);
+  else
+    standard_ExecutorStart(query, eflags);
+}
+
+void executor_finish(QueryDesc *query) {
+  if (prev_executor_finish)
+    prev_executor_finish(query);
+  else
+    standard_ExecutorFinish(query);  // AFTER triggers fire here
+  flush_enqueues();
+}
+
+void process_utility(PlannedStmt *stmt, const char *query, bool read_only, ProcessUtilityContext context,
+                     ParamListInfo params, QueryEnvironment *env, DestReceiver *dest, QueryCompletion *qc) {
+  if (prev_process_utility)
+    prev_process_utility(stmt, query, read_only, context, params, env, dest, qc);
+  else
+    standard_ProcessUtility(stmt, query, read_only, context, params, env, dest, qc);
+  flush_enqueues();  // COPY, CALL, DO ...
+}
+
+void on_transaction(XactEvent event, void *) {
+  if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE) {
+    flush_enqueues();  // the last chance: e.g. rows of a cursor left open
+    if (pending_count > 0) elog(ERROR, "dbos_client: %d enqueues could not be written before commit", pending_count);
+  } else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
+             event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT) {
+    forget_pending();
+  }
+}
+
+void on_subtransaction(SubXactEvent event, SubTransactionId subid, SubTransactionId, void *) {
+  if (event != SUBXACT_EVENT_ABORT_SUB) return;
+  flushing = false;  // an error inside a flush ends up here (plpgsql EXCEPTION blocks)
+  int kept = 0;
+  for (int i = 0; i < pending_count; i++)
+    if (pending[i].subid < subid) pending[kept++] = pending[i];  // rows of the aborted subtree go
+  pending_count = kept;
+}
+
+}  // namespace
+
+void define_deferred_enqueues() {
+  prev_executor_start = ExecutorStart_hook;
+  ExecutorStart_hook = executor_start;
+  prev_executor_finish = ExecutorFinish_hook;
+  ExecutorFinish_hook = executor_finish;
+  prev_process_utility = ProcessUtility_hook;
+  ProcessUtility_hook = process_utility;
+  RegisterXactCallback(on_transaction, nullptr);
+  RegisterSubXactCallback(on_subtransaction, nullptr);
+}
+
+void enqueue_later(const Profile *p, const EnqueueRow *row) {
+  if (pending_count > 0 && pending_generation != p->generation) {
+    flush_enqueues();
+    if (pending_count > 0) {  // older rows wait for an ancestor subtransaction: write now
+      (void)enqueue_row(p, row);
+      return;
+    }
+  }
+  if (!pending_context)
+    pending_context = AllocSetContextCreate(TopTransactionContext, "dbos_client pending enqueues",
+                                            ALLOCSET_DEFAULT_SIZES);
+  if (pending_count == pending_capacity) {
+    int capacity = pending_capacity ? pending_capacity * 2 : 64;
+    Pending *grown = (Pending *)MemoryContextAlloc(pending_context, sizeof(Pending) * capacity);
+    if (pending_count) memcpy(grown, pending, sizeof(Pending) * pending_count);
+    pending = grown;
+    pending_capacity = capacity;
+  }
+  Pending *slot = &pending[pending_count];
+  slot->row = *row;
+  EnqueueRow *r = &slot->row;
+  r->workflow_id = copy(row->workflow_id);
+  r->workflow_name = copy(row->workflow_name);
+  r->workflow_class = copy(row->workflow_class);
+  r->config_name = copy(row->config_name);
+  r->queue_name = copy(row->queue_name);
+  r->app_version = copy(row->app_version);
+  r->application_name = copy(row->application_name);
+  r->deduplication_id = copy(row->deduplication_id);
+  r->partition_key = copy(row->partition_key);
+  r->serialization = copy(row->serialization);
+  MemoryContext old = MemoryContextSwitchTo(pending_context);
+  r->inputs = datumCopy(row->inputs, false, -1);
+  MemoryContextSwitchTo(old);
+  slot->created_at = next_epoch_ms();
+  slot->subid = GetCurrentSubTransactionId();
+  pending_count++;
+  pending_generation = p->generation;
+  if (pending_count >= kBatchRows) flush_enqueues();
+}
+
+void flush_enqueues() {
+  if (pending_count == 0 || flushing) return;
+  // Only rows of this subtransaction or its (committed) children may be written here.
+  SubTransactionId current = GetCurrentSubTransactionId();
+  bool any = false;
+  for (int i = 0; i < pending_count && !any; i++) any = pending[i].subid >= current;
+  if (!any) return;
+  flushing = true;
+  bool pushed = !ActiveSnapshotSet();
+  if (pushed) PushActiveSnapshot(GetTransactionSnapshot());
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  const Profile *p = current_profile();
+  Pending *batch = (Pending *)palloc(sizeof(Pending) * pending_count);
+  int kept = 0, batched = 0;
+  for (int i = 0; i <= pending_count; i++) {
+    bool end = i == pending_count;
+    if (!end && pending[i].subid < current) {
+      pending[kept++] = pending[i];  // waits for its own subtransaction level
+      continue;
+    }
+    if (batched > 0 && (end || batched == kBatchRows || !same_batch(&batch[0].row, &pending[i].row))) {
+      write_batch(p, batch, batched);
+      batched = 0;
+    }
+    if (!end) batch[batched++] = pending[i];
+  }
+  SPI_finish();
+  if (pushed) PopActiveSnapshot();
+  pending_count = kept;
+  if (kept == 0 && pending_context) MemoryContextReset(pending_context), pending = nullptr, pending_capacity = 0;
+  flushing = false;
 }
 
 }  // namespace dbos_client

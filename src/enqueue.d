@@ -143,7 +143,13 @@ src/enqueue.o: src/enqueue.cpp src/dbos_client.hpp src/pg.hpp \
  /usr/include/postgresql/15/server/utils/elog.h \
  /usr/include/postgresql/15/server/utils/jsonb.h \
  /usr/include/postgresql/15/server/utils/numeric.h \
- /usr/include/postgresql/15/server/utils/lsyscache.h src/payloads.hpp
+ /usr/include/postgresql/15/server/utils/lsyscache.h src/payloads.hpp \
+ /usr/include/postgresql/15/server/executor/executor.h \
+ /usr/include/postgresql/15/server/tcop/utility.h \
+ /usr/include/postgresql/15/server/tcop/tcopprot.h \
+ /usr/include/postgresql/15/server/storage/procsignal.h \
+ /usr/include/postgresql/15/server/utils/datum.h \
+ /usr/include/postgresql/15/server/utils/snapmgr.h
 src/dbos_client.hpp:
 src/pg.hpp:
 /usr/include/postgresql/15/server/postgres.h:
@@ -292,3 +298,9 @@ src/pg.hpp:
 /usr/include/postgresql/15/server/utils/numeric.h:
 /usr/include/postgresql/15/server/utils/lsyscache.h:
 src/payloads.hpp:
+/usr/include/postgresql/15/server/executor/executor.h:
+/usr/include/postgresql/15/server/tcop/utility.h:
+/usr/include/postgresql/15/server/tcop/tcopprot.h:
+/usr/include/postgresql/15/server/storage/procsignal.h:
+/usr/include/postgresql/15/server/utils/datum.h:
+/usr/include/postgresql/15/server/utils/snapmgr.h:

@@ -15,6 +15,7 @@ void _PG_init(void) {
   define_settings();
   register_profile_callbacks();
   define_wakeups();
+  define_deferred_enqueues();
 }
 
 namespace {
@@ -87,7 +88,15 @@ DBOS_FUNCTION(dbos_enqueue) {
   row.serialization = payloads::format_tag(r.format);
   row.inputs = inputs;
   row.return_existing = r.return_existing;
-  const char *result = enqueue_row(p, &row);
+  // Buffered and written in bulk at the end of the statement, unless the caller needs the
+  // holder of a deduplication ID now.
+  const char *result = row.workflow_id;
+  if (row.return_existing) {
+    flush_enqueues();
+    result = enqueue_row(p, &row);
+  } else {
+    enqueue_later(p, &row);
+  }
   text *out = (text *)MemoryContextAllocZero(caller, VARHDRSZ + strlen(result));
   SET_VARSIZE(out, VARHDRSZ + strlen(result));
   memcpy(VARDATA(out), result, strlen(result));
@@ -114,6 +123,7 @@ DBOS_FUNCTION(dbos_send) {
   Datum text = value_to_text(r.format, message);
 
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  flush_enqueues();  // this statement's own enqueues first
   const Profile *p = current_profile();
   Datum v[SP_COUNT];
   char n[SP_COUNT];
@@ -195,6 +205,7 @@ DBOS_FUNCTION(dbos_get_event) {
                                                "timeout_seconds");
   MemoryContext caller = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  flush_enqueues();  // this statement's own enqueues first
   EventWait w = {};
   w.profile = current_profile();
   w.keys[0] = CStringGetTextDatum(workflow_id);
@@ -275,6 +286,7 @@ DBOS_FUNCTION(dbos_get_result) {
                                                "timeout_seconds");
   MemoryContext caller = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  flush_enqueues();  // this statement's own enqueues first
   ResultWait w = {};
   w.profile = current_profile();
   w.key = CStringGetTextDatum(workflow_id);
@@ -323,6 +335,7 @@ DBOS_FUNCTION(dbos_get_status) {
   desc = BlessTupleDesc(desc);
   MemoryContext caller = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  flush_enqueues();  // this statement's own enqueues first
   const Profile *p = current_profile();
   Datum key = CStringGetTextDatum(workflow_id);
   run_statement(statement(p, S_STATUS), &key, nullptr, true, SPI_OK_SELECT);

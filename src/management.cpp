@@ -29,6 +29,7 @@ char *workflow_id_arg(FunctionCallInfo fcinfo, int n) {
 
 const Profile *connect() {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  flush_enqueues();  // this statement's own enqueues first
   return current_profile();
 }
 

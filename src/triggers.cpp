@@ -1,6 +1,6 @@
 // dbos.enqueue_trigger: a workflow per changed row, in the transaction of the change. Row-level
-// triggers enqueue one row per call; statement-level triggers read the transition tables and
-// write in bulk (one multi-row statement per batch). Postgres side, C style.
+// triggers buffer one row per call, statement-level triggers read the transition tables; both
+// are written in bulk (one multi-row statement per 1000 rows, see enqueue.cpp). Postgres side.
 #include "error_bridge.hpp"
 #include "dbos_client.hpp"
 
@@ -22,7 +22,7 @@ extern "C" {
 namespace dbos_client {
 namespace {
 
-constexpr int kBatchRows = 1000;  // rows per bulk statement
+constexpr int kBatchRows = 1000;  // rows described between resets of their memory
 
 // A column list option: attribute numbers in the table.
 struct Columns {
@@ -302,87 +302,6 @@ EnqueueRow row_for(const TriggerConfig *c, const Change *ch) {
   return row;
 }
 
-// --- statement level: batches of rows written by one statement ----------------------------
-
-struct Batch {
-  int count;
-  Datum ids[kBatchRows], inputs[kBatchRows], created_at[kBatchRows], creators[kBatchRows];
-  Datum dedups[kBatchRows], partitions[kBatchRows];
-  bool dedup_nulls[kBatchRows], partition_nulls[kBatchRows];
-  Change changes[kBatchRows];
-};
-
-int compare_strings(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-Datum text_array(Datum *values, bool *nulls, int count) {
-  int dims[1] = {count};
-  int lbs[1] = {1};
-  return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
-void flush(const Profile *p, const TriggerConfig *c, Batch *b) {
-  if (b->count == 0) return;
-  EnqueueRow shared = row_for(c, &b->changes[0]);
-  Datum v[BP_COUNT];
-  char n[BP_COUNT];
-  memset(n, ' ', sizeof n);
-  v[BP_IDS] = text_array(b->ids, nullptr, b->count);
-  v[BP_INPUTS] = text_array(b->inputs, nullptr, b->count);
-  v[BP_CREATED_AT] = PointerGetDatum(construct_array(b->created_at, b->count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-  v[BP_DEDUP] = text_array(b->dedups, b->dedup_nulls, b->count);
-  v[BP_PARTITION] = text_array(b->partitions, b->partition_nulls, b->count);
-  v[BP_CREATOR_XID] = text_array(b->creators, nullptr, b->count);
-  v[BP_STATUS] = text_or_null(shared.delay_ms > 0 ? "DELAYED" : "ENQUEUED", n, BP_STATUS);
-  v[BP_NAME] = text_or_null(shared.workflow_name, n, BP_NAME);
-  v[BP_CLASS] = text_or_null(shared.workflow_class, n, BP_CLASS);
-  v[BP_CONFIG] = text_or_null(nullptr, n, BP_CONFIG);
-  v[BP_QUEUE] = text_or_null(shared.queue_name, n, BP_QUEUE);
-  v[BP_APP_VERSION] = text_or_null(shared.app_version, n, BP_APP_VERSION);
-  v[BP_PRIORITY] = Int32GetDatum(shared.priority);
-  v[BP_TIMEOUT_MS] = Int64GetDatum(shared.timeout_ms);
-  n[BP_TIMEOUT_MS] = shared.timeout_ms >= 0 ? ' ' : 'n';
-  v[BP_SERIALIZATION] = text_or_null(shared.serialization, n, BP_SERIALIZATION);
-  v[BP_DELAY_MS] = Int64GetDatum(shared.delay_ms);
-  v[BP_APP_NAME] = text_or_null(shared.application_name, n, BP_APP_NAME);
-  run_statement(statement(p, S_ENQUEUE_BULK), v, n, false, SPI_OK_SELECT);
-
-  int created_count = (int)SPI_processed;
-  if (created_count != b->count) {
-    // Some rows met an existing workflow: resolve those one by one with DBOS's rules
-    // (the same workflow again is a no-op; anything else is an error).
-    char **created = (char **)palloc(sizeof(char *) * (created_count + 1));
-    for (int i = 0; i < created_count; i++)
-      created[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-    SPI_freetuptable(SPI_tuptable);
-    qsort(created, created_count, sizeof(char *), compare_strings);
-    for (int i = 0; i < b->count; i++) {
-      const char *id = b->changes[i].workflow_id;
-      if (bsearch(&id, created, created_count, sizeof(char *), compare_strings)) continue;
-      EnqueueRow row = row_for(c, &b->changes[i]);
-      (void)enqueue_row(p, &row);
-    }
-  } else {
-    SPI_freetuptable(SPI_tuptable);
-  }
-  b->count = 0;
-}
-
-void add(const Profile *p, const TriggerConfig *c, Batch *b, Change ch) {
-  int i = b->count++;
-  b->changes[i] = ch;
-  b->ids[i] = CStringGetTextDatum(ch.workflow_id);
-  b->inputs[i] = ch.inputs;
-  b->created_at[i] = Int64GetDatum(next_epoch_ms());
-  b->dedups[i] = ch.dedup ? CStringGetTextDatum(ch.dedup) : (Datum)0;
-  b->dedup_nulls[i] = ch.dedup == nullptr;
-  b->partitions[i] = ch.partition ? CStringGetTextDatum(ch.partition) : (Datum)0;
-  b->partition_nulls[i] = ch.partition == nullptr;
-  b->creators[i] = CStringGetTextDatum(new_uuid());
-  if (b->count == kBatchRows) flush(p, c, b);
-}
-
 void for_each_statement_row(TriggerData *td, const TriggerConfig *c, const Profile *p) {
   Relation rel = td->tg_relation;
   TriggerEvent event = td->tg_event;
@@ -401,8 +320,8 @@ void for_each_statement_row(TriggerData *td, const TriggerConfig *c, const Profi
   TupleTableSlot *old_slot = olds ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : nullptr;
   if (news) tuplestore_rescan(news);
   if (olds) tuplestore_rescan(olds);
-  Batch *batch = (Batch *)palloc0(sizeof(Batch));
   MemoryContext rows = AllocSetContextCreate(CurrentMemoryContext, "dbos_client rows", ALLOCSET_DEFAULT_SIZES);
+  int described = 0;
   MemoryContext outer = MemoryContextSwitchTo(rows);
   for (;;) {
     // UPDATE transition tables list old and new versions of each row in the same order.
@@ -412,16 +331,18 @@ void for_each_statement_row(TriggerData *td, const TriggerConfig *c, const Profi
     HeapTuple new_tuple = has_new ? ExecFetchSlotHeapTuple(new_slot, false, nullptr) : nullptr;
     HeapTuple old_tuple = has_old ? ExecFetchSlotHeapTuple(old_slot, false, nullptr) : nullptr;
     if (!changed(c, old_tuple, new_tuple, desc)) continue;
-    add(p, c, batch, describe(c, rel, op, old_tuple, new_tuple));
-    if (batch->count == 0) {
-      // Flushed: the batch's values are written. A tuplestore spilled to disk hands out
-      // tuples allocated in `rows` that the slots free themselves: let go of them first.
+    Change ch = describe(c, rel, op, old_tuple, new_tuple);
+    EnqueueRow row = row_for(c, &ch);
+    enqueue_later(p, &row);  // copied: `rows` can be reset
+    if (++described % kBatchRows == 0) {
+      // A tuplestore spilled to disk hands out tuples allocated in `rows` that the slots
+      // free themselves: let go of them before the reset.
       if (new_slot) ExecClearTuple(new_slot);
       if (old_slot) ExecClearTuple(old_slot);
       MemoryContextReset(rows);
     }
   }
-  flush(p, c, batch);
+  flush_enqueues();
   if (new_slot) ExecDropSingleTupleTableSlot(new_slot);
   if (old_slot) ExecDropSingleTupleTableSlot(old_slot);
   MemoryContextSwitchTo(outer);
@@ -478,7 +399,7 @@ DBOS_FUNCTION(dbos_enqueue_trigger) {
     if (changed(c, old_tuple, new_tuple, RelationGetDescr(rel))) {
       Change ch = describe(c, rel, op_name(event), old_tuple, new_tuple);
       EnqueueRow row = row_for(c, &ch);
-      (void)enqueue_row(p, &row);
+      enqueue_later(p, &row);  // written in bulk when the statement ends
     }
   } else {
     for_each_statement_row(td, c, p);
