@@ -115,6 +115,7 @@ struct EnqueueRow {
   const char *serialization;
   Datum inputs;      // text
   bool return_existing;
+  int64 created_at;  // 0: now (next_epoch_ms)
 };
 // Raises 0A000 when the schema lacks a column an option needs.
 void check_enqueue_features(const Profile *p, bool delay, bool partition, bool application_name);

@@ -73,7 +73,7 @@ void check_queue_registered(const Profile *p, const char *queue) {
 }
 
 const char *enqueue_row(const Profile *p, const EnqueueRow *row) {
-  int64 now_ms = next_epoch_ms();
+  int64 now_ms = row->created_at ? row->created_at : next_epoch_ms();
   Datum v[EP_COUNT];
   char n[EP_COUNT];
   v[EP_ID] = text_or_null(row->workflow_id, n, EP_ID);
@@ -211,6 +211,15 @@ int compare_strings(const void *a, const void *b) {
 // Writes rows[0..count) (which share their batch parameters) with one statement; rows that
 // met an existing workflow are then resolved one by one with DBOS's rules.
 void write_batch(const Profile *p, Pending *rows, int count) {
+  if (count < 3) {
+    // Too few for the multi-row statement to pay off: the two plain INSERTs are cheaper.
+    for (int i = 0; i < count; i++) {
+      EnqueueRow row = rows[i].row;
+      row.created_at = rows[i].created_at;
+      (void)enqueue_row(p, &row);
+    }
+    return;
+  }
   Datum *ids = (Datum *)palloc(sizeof(Datum) * count), *inputs = (Datum *)palloc(sizeof(Datum) * count),
         *created = (Datum *)palloc(sizeof(Datum) * count), *creators = (Datum *)palloc(sizeof(Datum) * count),
         *dedups = (Datum *)palloc(sizeof(Datum) * count), *parts = (Datum *)palloc(sizeof(Datum) * count);
@@ -258,8 +267,11 @@ void write_batch(const Profile *p, Pending *rows, int count) {
     qsort(done, created_count, sizeof(char *), compare_strings);
     for (int i = 0; i < count; i++) {
       const char *id = rows[i].row.workflow_id;
-      if (!bsearch(&id, done, created_count, sizeof(char *), compare_strings))
-        (void)enqueue_row(p, &rows[i].row);
+      if (!bsearch(&id, done, created_count, sizeof(char *), compare_strings)) {
+        EnqueueRow row = rows[i].row;
+        row.created_at = rows[i].created_at;
+        (void)enqueue_row(p, &row);
+      }
     }
   }
   SPI_freetuptable(SPI_tuptable);
@@ -342,6 +354,7 @@ void enqueue_later(const Profile *p, const EnqueueRow *row) {
   }
   Pending *slot = &pending[pending_count];
   slot->row = *row;
+  slot->row.created_at = 0;
   EnqueueRow *r = &slot->row;
   r->workflow_id = copy(row->workflow_id);
   r->workflow_name = copy(row->workflow_name);

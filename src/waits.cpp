@@ -12,7 +12,8 @@ namespace dbos_client {
 namespace {
 constexpr int64 kFirstSleepMs = 1;     // polling: backoff from 1 ms ...
 constexpr int64 kMaxSleepMs = 100;     // ... to 100 ms
-constexpr int64 kSafetyPollMs = 1000;  // woken at commit: still poll once a second
+constexpr int64 kSafetyPollMs = 5000;  // woken at commit: still poll every 5 s, for writes
+                                       // the hooks cannot see (COPY, 2PC commits)
 }  // namespace
 
 void check_can_wait(const char *workflow_id, TransactionId status_xmin, const char *what) {
