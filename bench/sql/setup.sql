@@ -83,14 +83,3 @@ CREATE TRIGGER bench_stmt_ext AFTER INSERT ON bench.t_stmt_ext REFERENCING NEW T
   FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('bench_q', '', 'onRow');
 CREATE TRIGGER bench_stmt_bare AFTER INSERT ON bench.t_stmt_bare REFERENCING NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION bench.stmt_bare();
-
--- Every run starts from TRUNCATE + CHECKPOINT; autovacuum on these tables would only add
--- noise to whichever run it lands in.
-DO $$
-DECLARE t regclass;
-BEGIN
-  FOR t IN SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE c.relkind = 'r' AND n.nspname IN ('dbos', 'bench') LOOP
-    EXECUTE format('ALTER TABLE %s SET (autovacuum_enabled = off)', t);
-  END LOOP;
-END $$;
