@@ -36,6 +36,12 @@ SELECT regress.error_of(s) FROM unnest(ARRAY[
 ]) s;
 SELECT regress.row_counts() = :'before' AS nothing_written;
 
+-- A rule that rewrites our INSERT is refused, not silently obeyed.
+BEGIN;
+CREATE RULE swallow AS ON INSERT TO dbos.notifications DO INSTEAD NOTHING;
+SELECT regress.error_of($$SELECT dbos.send('send-dest', '"eaten"')$$);
+ROLLBACK;
+
 -- A send inside a rolled-back transaction leaves nothing.
 BEGIN;
 SELECT dbos.send('send-dest', '"rolled back"', 'rb');

@@ -32,8 +32,14 @@ INSERT INTO dbos.workflow_events (workflow_uuid, key, value, serialization) VALU
   ('ev-1', 'portable-nan', '[NaN]', 'portable_json'),
   ('ev-1', 'portable-nul', '"a\u0000b"', 'portable_json'),
   ('ev-1', 'portable-garbage', '{"a":', 'portable_json'),
+  ('ev-1', 'portable-bom', E'\uFEFF[1]', 'portable_json'),
+  ('ev-1', 'portable-huge-number', '0.' || repeat('0', 20000) || '1', 'portable_json'),
+  ('ev-1', 'portable-big-int', '[12345678901234567890123456789, 1.5e300]', 'portable_json'),
   ('ev-1', 'unicode', '"h\u00e9llo \ud83d\ude00 \"q\""', 'portable_json');
-SELECT key, dbos.get_event('ev-1', key, 0) FROM dbos.workflow_events WHERE workflow_uuid = 'ev-1' ORDER BY key;
+SELECT key, dbos.get_event('ev-1', key, 0) FROM dbos.workflow_events
+WHERE workflow_uuid = 'ev-1' AND key <> 'portable-huge-number' ORDER BY key;
+-- A number jsonb cannot hold: opaque, not an error.
+SELECT dbos.get_event('ev-1', 'portable-huge-number', 0) ? '__dbos_opaque__' AS opaque;
 
 -- No event: NULL after the timeout (0 checks once); a missing workflow is not an error.
 SELECT dbos.get_event('ev-1', 'not-set', 0) IS NULL AS is_null;

@@ -30,6 +30,10 @@ INSERT INTO dbos.workflow_status (workflow_uuid, status, name, serialization, in
 VALUES ('st-3', 'ENQUEUED', 'py_wf', 'py_pickle', 'gASVHwAAAAAAAAB9lCiMBGFyZ3OUSwGMAWGUhpSMBmt3YXJnc5R9lHUu');
 SELECT input, serialization FROM dbos.get_status('st-3');
 
+-- Arguments come back digit for digit.
+SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'exact', '[12345678901234567890123456789, 0.1, -0, 1e2]', workflow_id => 'st-4');
+SELECT input FROM dbos.get_status('st-4');
+
 -- Unknown workflow: NULL; bad arguments: errors.
 SELECT dbos.get_status('no-such-workflow') IS NULL AS is_null;
 SELECT regress.error_of($$SELECT dbos.get_status(NULL)$$);

@@ -42,6 +42,12 @@ CREATE TABLE ancient.workflow_output (workflow_uuid text PRIMARY KEY, output tex
 SELECT dbos.enqueue('q', NULL, 'f', '[2]', workflow_id => 'ancient-2');
 SELECT s.inputs AS legacy_column, i.inputs AS input_table
 FROM ancient.workflow_status s LEFT JOIN ancient.workflow_input i USING (workflow_uuid) ORDER BY workflow_uuid;
+-- A column of another type: a cast, or a clear error; never a value of the wrong type.
+ALTER TABLE ancient.workflow_status ADD COLUMN executor_id int DEFAULT 7;
+SELECT workflow_id, executor_id FROM dbos.get_status('ancient-1');
+ALTER TABLE ancient.workflow_status ALTER COLUMN priority TYPE text;
+UPDATE ancient.workflow_status SET priority = 'high' WHERE workflow_uuid = 'ancient-1';
+SELECT regress.error_of($$SELECT * FROM dbos.get_status('ancient-1')$$);
 -- Tables dropped under the session: a clear error again.
 DROP TABLE ancient.workflow_events;
 SELECT regress.error_of($$SELECT dbos.get_event('ancient-1', 'k', 0)$$);

@@ -113,6 +113,7 @@ SELECT regress.try_trigger(a) FROM unnest(ARRAY[
   $$'q', '', 'wf', 'workflow_id_column=nope'$$,
   $$'q', '', 'wf', 'columns=id,,nope'$$,
   $$'q', '', 'wf', 'columns= , '$$,
+  $$'q', '', 'wf', 'columns=id,v,id'$$,
   $$'q', '', 'wf', 'colour=blue'$$,
   $$'q', '', 'wf', 'workflow_id_column=v'$$
 ]) a;

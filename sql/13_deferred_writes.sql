@@ -49,6 +49,13 @@ SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'def6', workflow_id => 'def-ou
 FROM generate_series(1, 3) i;
 SELECT workflow_uuid FROM dbos.workflow_status WHERE name = 'def6' ORDER BY 1;
 
+-- A plpgsql assignment runs no query of its own: the next query still sees the row.
+DO $$ DECLARE r text; n int; BEGIN
+  r := dbos.enqueue('_dbos_internal_queue', NULL, 'def10', workflow_id => 'def-assigned');
+  SELECT count(*) INTO n FROM dbos.workflow_status WHERE workflow_uuid = 'def-assigned';
+  RAISE NOTICE 'visible to the next query: %', n;
+END $$;
+
 -- A cursor's enqueues are visible to the next statement and committed with the transaction.
 BEGIN;
 DECLARE c CURSOR FOR SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'def7', workflow_id => 'def-cur-' || i)

@@ -126,7 +126,8 @@ const char *enqueue_row(const Profile *p, const EnqueueRow *row);
 // Buffers the workflow; it is written in bulk by flush_enqueues(), which the hooks call at
 // the end of the statement, before the next query, and before commit.
 void enqueue_later(const Profile *p, const EnqueueRow *row);
-void flush_enqueues();
+// Returns whether rows were written.
+bool flush_enqueues();
 void define_deferred_enqueues();
 
 // --- wakeups.cpp ----------------------------------------------------------------------------

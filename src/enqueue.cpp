@@ -143,10 +143,11 @@ const char *enqueue_row(const Profile *p, const EnqueueRow *row) {
       }
     }
     if (attempt >= 3)
-      ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-                      errmsg("could not enqueue workflow \"%s\": conflicting rows keep changing",
+      ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                      errmsg("could not enqueue workflow \"%s\": the row was neither written nor found",
                              row->workflow_id),
-                      errhint("Retry the transaction.")));
+                      errhint("A trigger or rule on the DBOS table workflow_status may be suppressing "
+                              "inserts; otherwise conflicting rows kept changing: retry.")));
   }
 }
 
@@ -174,7 +175,11 @@ uint64 pending_generation = 0;  // schema profile the rows were checked against
 bool flushing = false;
 
 ExecutorStart_hook_type prev_executor_start = nullptr;
+ExecutorRun_hook_type prev_executor_run = nullptr;
 ExecutorFinish_hook_type prev_executor_finish = nullptr;
+// Executor runs (and finishes, where AFTER triggers fire) in progress: a call made outside
+// any (a plpgsql assignment in a DO block or procedure) has no statement end to wait for.
+int executor_depth = 0;
 ProcessUtility_hook_type prev_process_utility = nullptr;
 
 char *copy(const char *s) { return s ? MemoryContextStrdup(pending_context, s) : nullptr; }
@@ -278,18 +283,46 @@ void write_batch(const Profile *p, Pending *rows, int count) {
 }
 
 void executor_start(QueryDesc *query, int eflags) {
-  flush_enqueues();  // a new query sees every enqueue made before it
+  // A new query sees every enqueue made before it (e.g. by a plpgsql assignment, which runs
+  // no query of its own). Its snapshot was taken before our rows were written: advance its
+  // command ID, as Postgres does between statements, if no outer query shares it.
+  if (flush_enqueues() && ActiveSnapshotSet()) {
+    Snapshot snap = GetActiveSnapshot();
+    if (query->snapshot == snap && snap->active_count == 1 && snap->regd_count == 0)
+      UpdateActiveSnapshotCommandId();
+  }
   if (prev_executor_start)
     prev_executor_start(query, eflags);
   else
     standard_ExecutorStart(query, eflags);
 }
 
+void executor_run(QueryDesc *query, ScanDirection direction, uint64 count, bool execute_once) {
+  executor_depth++;
+  PG_TRY();
+  {
+    if (prev_executor_run)
+      prev_executor_run(query, direction, count, execute_once);
+    else
+      standard_ExecutorRun(query, direction, count, execute_once);
+  }
+  PG_FINALLY();
+  { executor_depth--; }
+  PG_END_TRY();
+}
+
 void executor_finish(QueryDesc *query) {
-  if (prev_executor_finish)
-    prev_executor_finish(query);
-  else
-    standard_ExecutorFinish(query);  // AFTER triggers fire here
+  executor_depth++;
+  PG_TRY();
+  {
+    if (prev_executor_finish)
+      prev_executor_finish(query);
+    else
+      standard_ExecutorFinish(query);  // AFTER triggers fire here
+  }
+  PG_FINALLY();
+  { executor_depth--; }
+  PG_END_TRY();
   flush_enqueues();
 }
 
@@ -326,6 +359,8 @@ void on_subtransaction(SubXactEvent event, SubTransactionId subid, SubTransactio
 void define_deferred_enqueues() {
   prev_executor_start = ExecutorStart_hook;
   ExecutorStart_hook = executor_start;
+  prev_executor_run = ExecutorRun_hook;
+  ExecutorRun_hook = executor_run;
   prev_executor_finish = ExecutorFinish_hook;
   ExecutorFinish_hook = executor_finish;
   prev_process_utility = ProcessUtility_hook;
@@ -335,6 +370,11 @@ void define_deferred_enqueues() {
 }
 
 void enqueue_later(const Profile *p, const EnqueueRow *row) {
+  if (executor_depth == 0) {  // no statement end to wait for
+    flush_enqueues();
+    (void)enqueue_row(p, row);
+    return;
+  }
   if (pending_count > 0 && pending_generation != p->generation) {
     flush_enqueues();
     if (pending_count > 0) {  // older rows wait for an ancestor subtransaction: write now
@@ -376,13 +416,13 @@ void enqueue_later(const Profile *p, const EnqueueRow *row) {
   if (pending_count >= kBatchRows) flush_enqueues();
 }
 
-void flush_enqueues() {
-  if (pending_count == 0 || flushing) return;
+bool flush_enqueues() {
+  if (pending_count == 0 || flushing) return false;
   // Only rows of this subtransaction or its (committed) children may be written here.
   SubTransactionId current = GetCurrentSubTransactionId();
   bool any = false;
   for (int i = 0; i < pending_count && !any; i++) any = pending[i].subid >= current;
-  if (!any) return;
+  if (!any) return false;
   flushing = true;
   bool pushed = !ActiveSnapshotSet();
   if (pushed) PushActiveSnapshot(GetTransactionSnapshot());
@@ -407,6 +447,8 @@ void flush_enqueues() {
   pending_count = kept;
   if (kept == 0 && pending_context) MemoryContextReset(pending_context), pending = nullptr, pending_capacity = 0;
   flushing = false;
+  CommandCounterIncrement();  // later commands of this transaction see the rows
+  return true;
 }
 
 }  // namespace dbos_client

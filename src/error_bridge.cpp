@@ -20,6 +20,7 @@ void copy_text(char *dest, size_t size, const char *src) {
   size_t n = std::strlen(src);
   if (n >= size) {
     n = size - 4;
+    while (n > 0 && (static_cast<unsigned char>(src[n]) & 0xC0) == 0x80) n--;  // whole UTF-8 characters
     std::memcpy(dest, src, n);
     std::memcpy(dest + n, "...", 4);
     return;

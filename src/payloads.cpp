@@ -20,13 +20,23 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // Deeper payloads are refused by the DOM-based decoders (the writer recurses).
 constexpr unsigned kMaxDomDepth = 1000;
-constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag;
+constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag |
+                                 rapidjson::kParseFullPrecisionFlag;
+// Numbers jsonb (numeric) cannot hold: refuse them here rather than fail in jsonb_in.
+constexpr size_t kMaxNumberLength = 1000;
 
 // SAX pass that checks what jsonb will accept and measures the nesting depth.
 struct Scanner : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Scanner> {
   unsigned depth = 0, max_depth = 0;
   bool has_nul = false;
+  bool bad_number = false;
   bool Default() { return true; }
+  bool RawNumber(const char *s, SizeType n, bool) {
+    const char *e = static_cast<const char *>(std::memchr(s, 'e', n));
+    if (!e) e = static_cast<const char *>(std::memchr(s, 'E', n));
+    if (n > kMaxNumberLength || (e && std::labs(std::atol(e + 1)) > 1000)) bad_number = true;
+    return true;
+  }
   bool String(const char *s, SizeType n, bool) {
     if (std::memchr(s, '\0', n)) has_nul = true;
     return true;
@@ -47,18 +57,84 @@ struct ScanResult {
   unsigned max_depth;
 };
 
-// Valid JSON (one value, only trailing whitespace) that jsonb can store.
+// Valid JSON (one value, only trailing whitespace) that jsonb can store as it is.
 ScanResult scan(std::string_view text) {
-  rapidjson::MemoryStream ms(text.data(), text.size());
-  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+  if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) return {false, 0};  // jsonb refuses a BOM
+  rapidjson::MemoryStream is(text.data(), text.size());
   Scanner handler;
   rapidjson::Reader reader;
   rapidjson::ParseResult ok =
-      reader.Parse<kParseFlags | rapidjson::kParseValidateEncodingFlag>(is, handler);
+      reader.Parse<kParseFlags | rapidjson::kParseValidateEncodingFlag | rapidjson::kParseNumbersAsStringsFlag>(
+          is, handler);
   if (!ok) return {false, 0};
   for (size_t i = is.Tell(); i < text.size(); i++)
     if (!std::strchr(" \t\r\n", text[i])) return {false, 0};
-  return {!handler.has_nul, handler.max_depth};
+  return {!handler.has_nul && !handler.bad_number, handler.max_depth};
+}
+
+// The exact text of the "positionalArgs" member of a top-level object (numbers keep every
+// digit), or "[]" when absent or null; empty when the text is not such an object.
+struct ArgsFinder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, ArgsFinder> {
+  const rapidjson::MemoryStream *stream = nullptr;
+  int depth = 0;
+  bool top_object = false, want = false, in_value = false;
+  size_t start = 0, end = 0;
+  bool found = false, is_null = false;
+  bool Default() { return Value(); }
+  bool Null() {
+    if (want && depth == 1) is_null = true;
+    return Value();
+  }
+  bool RawNumber(const char *, SizeType, bool) { return Value(); }
+  bool String(const char *, SizeType, bool) { return Value(); }
+  bool Key(const char *s, SizeType n, bool) {
+    if (depth == 1) {
+      want = n == 14 && std::memcmp(s, "positionalArgs", 14) == 0;
+      if (want) start = stream->Tell();  // just after the key: ':' and the value follow
+    }
+    return true;
+  }
+  bool StartObject() {
+    if (depth == 0) top_object = true;
+    depth++;
+    return true;
+  }
+  bool EndObject(SizeType) { return End(); }
+  bool StartArray() {
+    depth++;
+    return true;
+  }
+  bool EndArray(SizeType) { return End(); }
+  bool End() {
+    depth--;
+    return Value();
+  }
+  bool Value() {  // a value ended; at depth 1 it may be the member we want
+    if (want && depth == 1) {
+      end = stream->Tell();
+      found = true;
+      want = false;
+    }
+    return true;
+  }
+};
+
+std::string raw_positional_args(std::string_view text) {
+  rapidjson::MemoryStream is(text.data(), text.size());
+  ArgsFinder finder;
+  finder.stream = &is;
+  rapidjson::Reader reader;
+  if (!reader.Parse<kParseFlags | rapidjson::kParseNumbersAsStringsFlag>(is, finder) || !finder.top_object) return {};
+  if (!finder.found || finder.is_null) return "[]";
+  std::string_view span = text.substr(finder.start, finder.end - finder.start);
+  size_t from = span.find_first_not_of(" \t\r\n:");
+  span = span.substr(from);
+  // The iterative parser reports the end of an array or object before taking its closer.
+  char opener = span.empty() ? '\0' : span.front();
+  char closer = opener == '[' ? ']' : opener == '{' ? '}' : '\0';
+  if (closer && span.back() != closer && finder.end < text.size() && text[finder.end] == closer)
+    span = text.substr(finder.start + from, finder.end + 1 - finder.start - from);
+  return std::string(span);
 }
 
 std::string write(const Value &v) {
@@ -338,9 +414,13 @@ std::string decode(const char *tag, std::string_view text, Kind kind) {
     // Already plain JSON: hand it to jsonb as is (jsonb checks depth itself).
     return scan(text).valid ? std::string(text) : opaque(tag, text);
   }
+  if (portable) {  // inputs: the positional arguments, digit for digit
+    ScanResult checked = scan(text);
+    std::string args = checked.valid ? raw_positional_args(text) : std::string();
+    return args.empty() ? opaque(tag, text) : args;
+  }
   Document doc;
   if (!parse_dom(text, doc)) return opaque(tag, text);
-  if (portable) return positional_args(doc);
   if (is_superjson(doc)) {
     std::string plain = decode_superjson(doc);
     if (kind != Kind::inputs) return plain;

@@ -110,6 +110,8 @@ void enqueue_bulk_text(const Profile *p, StringInfo sql) {
   appendStringInfoString(sql, " SELECT workflow_uuid FROM created");
 }
 
+const char *const kMsToTimestamp = "pg_catalog.to_timestamp(%s::pg_catalog.int8 OPERATOR(pg_catalog./) 1000.0)";
+
 // The workflow_info columns (24 plain, then input, output, error, serialization) of
 // `FROM ... ws`; load_input/load_output are SQL boolean expressions.
 void status_columns(const Profile *p, StringInfo sql, const char *load_input, const char *load_output) {
@@ -119,30 +121,33 @@ void status_columns(const Profile *p, StringInfo sql, const char *load_input, co
     const char *expr;   // %s = the column reference
     const char *type;   // for a missing column
   } cols[kStatusPlainColumns] = {
-      {"workflow_uuid", "%s", "text"},
-      {"status", "%s", "text"},
-      {"name", "%s", "text"},
+      // Every column is cast to the workflow_info type: a schema with other column types
+      // must give a cast error, never a Datum of the wrong type.
+      {"workflow_uuid", "%s::pg_catalog.text", "text"},
+      {"status", "%s::pg_catalog.text", "text"},
+      {"name", "%s::pg_catalog.text", "text"},
       {"class_name", "%s::pg_catalog.text", "text"},
       {"config_name", "%s::pg_catalog.text", "text"},
-      {"queue_name", "%s", "text"},
-      {"deduplication_id", "%s", "text"},
-      {"priority", "%s", "int4"},
-      {"queue_partition_key", "%s", "text"},
-      {"application_version", "%s", "text"},
-      {"application_name", "%s", "text"},
-      {"executor_id", "%s", "text"},
-      {"authenticated_user", "%s", "text"},
+      {"queue_name", "%s::pg_catalog.text", "text"},
+      {"deduplication_id", "%s::pg_catalog.text", "text"},
+      {"priority", "%s::pg_catalog.int4", "int4"},
+      {"queue_partition_key", "%s::pg_catalog.text", "text"},
+      {"application_version", "%s::pg_catalog.text", "text"},
+      {"application_name", "%s::pg_catalog.text", "text"},
+      {"executor_id", "%s::pg_catalog.text", "text"},
+      {"authenticated_user", "%s::pg_catalog.text", "text"},
       {"recovery_attempts", "%s::pg_catalog.int8", "int8"},
-      {"created_at", "pg_catalog.to_timestamp(%s OPERATOR(pg_catalog./) 1000.0)", "timestamptz"},
-      {"updated_at", "pg_catalog.to_timestamp(%s OPERATOR(pg_catalog./) 1000.0)", "timestamptz"},
-      {"started_at_epoch_ms", "pg_catalog.to_timestamp(%s OPERATOR(pg_catalog./) 1000.0)", "timestamptz"},
-      {"completed_at", "pg_catalog.to_timestamp(%s OPERATOR(pg_catalog./) 1000.0)", "timestamptz"},
-      {"workflow_timeout_ms", "pg_catalog.make_interval(secs => %s OPERATOR(pg_catalog./) 1000.0)", "interval"},
-      {"workflow_deadline_epoch_ms", "pg_catalog.to_timestamp(%s OPERATOR(pg_catalog./) 1000.0)", "timestamptz"},
-      {"delay_until_epoch_ms", "pg_catalog.to_timestamp(%s OPERATOR(pg_catalog./) 1000.0)", "timestamptz"},
-      {"parent_workflow_id", "%s", "text"},
-      {"forked_from", "%s", "text"},
-      {"attributes", "%s", "jsonb"},
+      {"created_at", kMsToTimestamp, "timestamptz"},
+      {"updated_at", kMsToTimestamp, "timestamptz"},
+      {"started_at_epoch_ms", kMsToTimestamp, "timestamptz"},
+      {"completed_at", kMsToTimestamp, "timestamptz"},
+      {"workflow_timeout_ms",
+       "pg_catalog.make_interval(secs => %s::pg_catalog.int8 OPERATOR(pg_catalog./) 1000.0)", "interval"},
+      {"workflow_deadline_epoch_ms", kMsToTimestamp, "timestamptz"},
+      {"delay_until_epoch_ms", kMsToTimestamp, "timestamptz"},
+      {"parent_workflow_id", "%s::pg_catalog.text", "text"},
+      {"forked_from", "%s::pg_catalog.text", "text"},
+      {"attributes", "%s::pg_catalog.jsonb", "jsonb"},
   };
   appendStringInfoString(sql, "SELECT ");
   for (int i = 0; i < kStatusPlainColumns; i++) {
@@ -487,10 +492,12 @@ Text build(const Profile *p, StatementId id) {
                               {"started_at_epoch_ms", "pg_catalog.int8"},
                               {"completed_at_epoch_ms", "pg_catalog.int8"},
                               {"serialization", "pg_catalog.text"}};
-      appendStringInfoString(&sql, "SELECT function_id, function_name, output, error");
+      appendStringInfoString(&sql,
+                             "SELECT function_id::pg_catalog.int4, function_name::pg_catalog.text, "
+                             "output::pg_catalog.text, error::pg_catalog.text");
       for (auto &o : opt) {
         if (table_has_column(p, T_STEPS, o[0]))
-          appendStringInfo(&sql, ", %s", o[0]);
+          appendStringInfo(&sql, ", %s::%s", o[0], o[1]);
         else
           appendStringInfo(&sql, ", NULL::%s", o[1]);
       }
@@ -508,7 +515,7 @@ Text build(const Profile *p, StatementId id) {
       break;
     case S_STREAM:
       appendStringInfo(&sql,
-                       "SELECT \"offset\", value, serialization FROM %s.streams "
+                       "SELECT \"offset\"::pg_catalog.int4, value, serialization FROM %s.streams "
                        "WHERE workflow_uuid OPERATOR(pg_catalog.=) $1 AND key OPERATOR(pg_catalog.=) $2 "
                        "AND \"offset\" OPERATOR(pg_catalog.>=) $3 ORDER BY \"offset\"",
                        s);
@@ -555,6 +562,11 @@ SPIPlanPtr statement(const Profile *profile, StatementId id) {
 
 void run_statement(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, int expected) {
   int rc = SPI_execute_plan(plan, values, nulls, read_only, 0);
+  if (rc == SPI_OK_REWRITTEN)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("a rule on a DBOS system table rewrote a dbos_client statement"),
+                    errdetail("DBOS tables must store what is written to them."),
+                    errhint("Drop the rule from the DBOS system table.")));
   if (rc != expected) elog(ERROR, "dbos_client statement failed: %s", SPI_result_code_string(rc));
 }
 

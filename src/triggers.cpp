@@ -88,7 +88,11 @@ Columns column_list(Trigger *tg, Relation rel, const char *arg, const char *valu
     char *end = tok + strlen(tok);
     while (end > tok && end[-1] == ' ') *--end = '\0';
     if (!*tok) continue;
-    cols.attnums[cols.count++] = column_number(tg, rel, arg, tok);
+    AttrNumber attnum = column_number(tg, rel, arg, tok);
+    for (int i = 0; i < cols.count; i++)
+      if (cols.attnums[i] == attnum)
+        bad_argument(tg, rel, arg, ERRCODE_DUPLICATE_COLUMN, psprintf("Column \"%s\" is listed twice.", tok));
+    cols.attnums[cols.count++] = attnum;
   }
   if (cols.count == 0) bad_argument(tg, rel, arg, ERRCODE_INVALID_PARAMETER_VALUE, "The column list is empty.");
   return cols;
@@ -226,8 +230,8 @@ char *row_json(const TriggerConfig *c, HeapTuple tuple, TupleDesc desc) {
   if (c->columns.count == 0) {
     row = heap_copy_tuple_as_datum(tuple, desc);
   } else {
-    Datum values[MaxTupleAttributeNumber];
-    bool nulls[MaxTupleAttributeNumber];
+    Datum *values = (Datum *)palloc(sizeof(Datum) * c->columns.count);
+    bool *nulls = (bool *)palloc(sizeof(bool) * c->columns.count);
     for (int i = 0; i < c->columns.count; i++)
       values[i] = heap_getattr(tuple, c->columns.attnums[i], desc, &nulls[i]);
     row = HeapTupleGetDatum(heap_form_tuple(c->projection, values, nulls));
