@@ -81,6 +81,7 @@ struct ArgsFinder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, ArgsFinder> 
   size_t start = 0, end = 0;
   bool found = false, is_null = false;
   bool Default() { return Value(); }
+  bool Bool(bool) { return Value(); }
   bool Null() {
     if (want && depth == 1) is_null = true;
     return Value();
@@ -105,13 +106,14 @@ struct ArgsFinder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, ArgsFinder> 
     return true;
   }
   bool EndArray(SizeType) { return End(); }
+  // The iterative parser calls EndArray/EndObject before it takes the closing bracket.
   bool End() {
     depth--;
-    return Value();
+    return Value(1);
   }
-  bool Value() {  // a value ended; at depth 1 it may be the member we want
+  bool Value(size_t pending_closer = 0) {  // a value ended; at depth 1 it may be the member we want
     if (want && depth == 1) {
-      end = stream->Tell();
+      end = stream->Tell() + pending_closer;
       found = true;
       want = false;
     }
@@ -127,14 +129,7 @@ std::string raw_positional_args(std::string_view text) {
   if (!reader.Parse<kParseFlags | rapidjson::kParseNumbersAsStringsFlag>(is, finder) || !finder.top_object) return {};
   if (!finder.found || finder.is_null) return "[]";
   std::string_view span = text.substr(finder.start, finder.end - finder.start);
-  size_t from = span.find_first_not_of(" \t\r\n:");
-  span = span.substr(from);
-  // The iterative parser reports the end of an array or object before taking its closer.
-  char opener = span.empty() ? '\0' : span.front();
-  char closer = opener == '[' ? ']' : opener == '{' ? '}' : '\0';
-  if (closer && span.back() != closer && finder.end < text.size() && text[finder.end] == closer)
-    span = text.substr(finder.start + from, finder.end + 1 - finder.start - from);
-  return std::string(span);
+  return std::string(span.substr(span.find_first_not_of(" \t\r\n:")));
 }
 
 std::string write(const Value &v) {

@@ -61,6 +61,9 @@ suite interop node test/interop/run.js
 check_server_log
 test/cluster.sh stop
 
+echo "== fuzz: seeded random calls of every function (its own cluster; longer: test/fuzz/run.sh --long)"
+DBOS_PGPORT=54350 DBOS_PGDATA=/tmp/dbos_fuzz/data DBOS_PGSOCK=/tmp/dbos_fuzz/sock suite fuzz test/fuzz/run.sh
+
 echo "== reliability, short version (its own cluster; the long soak: test/reliability/run.sh)"
 suite reliability test/reliability/run.sh --quick
 

@@ -118,7 +118,7 @@ function genText(rng, opts = {}) {
     [0.1, () => v(q(rng.pick(HOSTILE)))],
     [0.1, () => v(q(rng.chance(0.5) ? rng.pick(UNICODE) : randomUnicode(rng, rng.range(1, 40))))],
     [longP, () => longText(rng, tag)],
-    [0.005, () => v(`('a' || pg_catalog.chr(0))`, '54000')],
+    [opts.nulP ?? 0.005, () => v(`('a' || pg_catalog.chr(0))`, '54000')],
     [0.01, () => v(`${q(rng.pick(WORDS))}::varchar(3)`)],
     [0.01, () => v(`${q(rng.pick(WORDS))}::name`)],
     [wrongTypeP, () => v(rng.pick(['123', '1.5', 'true', "'{}'::jsonb", 'NULL::int', "'1 s'::interval"]), '42883')],
@@ -203,7 +203,7 @@ function genJson(rng, want, opts = {}) {
     // Huge.
     [0.025, () => rng.pick([
       () => v(want === 'object' ? `(SELECT pg_catalog.jsonb_object_agg('k' || i, i) FROM pg_catalog.generate_series(1, ${rng.pick([1000, 50000])}) i)`
-        : `(SELECT pg_catalog.jsonb_agg(i) FROM pg_catalog.generate_series(1, ${rng.pick([1000, 100000, 300000])}) i)`),
+        : `(SELECT pg_catalog.jsonb_agg(i) FROM pg_catalog.generate_series(1, ${rng.pick([1000, 30000, 100000])}) i)`),
       () => v(want === 'object' ? `pg_catalog.jsonb_build_object('big', pg_catalog.repeat(${q(rng.pick(['x', 'é', '🦄']))}, 1048576))`
         : `pg_catalog.jsonb_build_array(pg_catalog.repeat(${q(rng.pick(['x', 'é', '🦄']))}, 1048576))`),
       () => v(`(${wrap(`'"' || pg_catalog.repeat('\\\\', 200000) || '"'`)})::jsonb`),
