@@ -47,7 +47,7 @@ FROM dbos.workflow_status WHERE workflow_uuid = 'enq-3';
 
 -- Delay: DELAYED until now + delay; zero delay is ENQUEUED, as in DBOS.
 SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'f', workflow_id => 'enq-4', delay => '1 hour');
-SELECT status, delay_until_epoch_ms - created_at AS delay_ms FROM dbos.workflow_status WHERE workflow_uuid = 'enq-4';
+SELECT status, (delay_until_epoch_ms - created_at + 500) / 1000 AS delay_s FROM dbos.workflow_status WHERE workflow_uuid = 'enq-4';
 SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'f', workflow_id => 'enq-5', delay => '0 s');
 SELECT status, delay_until_epoch_ms FROM dbos.workflow_status WHERE workflow_uuid = 'enq-5';
 

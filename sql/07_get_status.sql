@@ -7,7 +7,7 @@ SELECT workflow_id, status, workflow_name, workflow_class, config_name, queue_na
        priority, partition_key, app_version, application_name, executor_id, authenticated_user,
        recovery_attempts, created_at = updated_at AS same_times,
        abs(extract(epoch FROM created_at - clock_timestamp())) < 60 AS created_now,
-       started_at, completed_at, timeout, deadline, delay_until - created_at AS delay,
+       started_at, completed_at, timeout, deadline, date_trunc('second', delay_until - created_at + interval '0.5 s') AS delay,
        parent_workflow_id, forked_from, attributes, input, output, error, serialization
 FROM dbos.get_status('st-1') \gx
 

@@ -30,7 +30,7 @@ INSERT INTO regress.items VALUES (3, 'ink', 4, 'dd-3', 'item-3');
 UPDATE regress.items SET name = 'ink2', note = 'item-3-name' WHERE id = 3;   -- price unchanged: nothing
 UPDATE regress.items SET price = 5, tag = 'dd-3b', note = 'item-3-price' WHERE id = 3;
 SELECT workflow_uuid, status, class_name, deduplication_id, queue_partition_key, workflow_timeout_ms,
-       delay_until_epoch_ms - created_at AS delay_ms, application_name,
+       (delay_until_epoch_ms - created_at + 500) / 1000 AS delay_s, application_name,
        (SELECT inputs::jsonb FROM dbos.workflow_input i WHERE i.workflow_uuid = s.workflow_uuid)
 FROM dbos.workflow_status s WHERE name = 'onItemOpts' ORDER BY created_at;
 -- A deduplication conflict aborts the change, with the usual 23505.
@@ -79,6 +79,25 @@ SELECT count(*) FILTER (WHERE workflow_uuid LIKE 'spill-%') AS inserted,
        count(*) FILTER (WHERE i.inputs::jsonb #>> '{positionalArgs,0,op}' = 'UPDATE') AS updates  -- 5 earlier
 FROM dbos.workflow_status s JOIN dbos.workflow_input i USING (workflow_uuid) WHERE s.name = 'onBulk';
 DELETE FROM regress.items;
+-- when_changed compares values, not stored bytes: rewriting the same (even toasted) value is no change.
+CREATE TABLE regress.wc (id int PRIMARY KEY, big text, n numeric);
+INSERT INTO regress.wc SELECT 1, string_agg(md5(i::text), ''), 1.0 FROM generate_series(0, 199) i;
+CREATE TRIGGER wc_s AFTER UPDATE ON regress.wc REFERENCING NEW TABLE AS n OLD TABLE AS o
+  FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('bulkQueue', '', 'wcStmt', 'when_changed=big,n');
+CREATE TRIGGER wc_r AFTER UPDATE ON regress.wc FOR EACH ROW
+  EXECUTE FUNCTION dbos.enqueue_trigger('bulkQueue', '', 'wcRow', 'when_changed=big,n');
+UPDATE regress.wc SET big = (SELECT string_agg(md5(i::text), '') FROM generate_series(0, 199) i), n = 1.00;
+UPDATE regress.wc SET big = big || '';
+UPDATE regress.wc SET n = 2;
+SELECT name, count(*) FROM dbos.workflow_status WHERE name IN ('wcStmt', 'wcRow') GROUP BY 1 ORDER BY 1;
+DROP TABLE regress.wc;
+
+-- A delay counts from the real clock, even after a bulk enqueue ran created_at ahead of it.
+SELECT count(dbos.enqueue('_dbos_internal_queue', NULL, 'skew')) FROM generate_series(1, 3000);
+SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'skewDelay', workflow_id => 'skew-delay', delay => '1 s');
+SELECT delay_until_epoch_ms - (extract(epoch FROM clock_timestamp()) * 1000)::bigint BETWEEN 0 AND 1500 AS delay_from_clock
+FROM dbos.workflow_status WHERE workflow_uuid = 'skew-delay';
+
 -- No subtransaction: the statement used only its own transaction ID.
 BEGIN;
 INSERT INTO regress.items SELECT i, 'n' || i, i, NULL, 'xid-' || i FROM generate_series(3001, 4000) i;

@@ -94,7 +94,8 @@ const char *enqueue_row(const Profile *p, const EnqueueRow *row) {
   v[EP_INPUTS] = row->inputs;
   n[EP_INPUTS] = ' ';
   v[EP_PARTITION] = text_or_null(row->partition_key, n, EP_PARTITION);
-  v[EP_DELAY_UNTIL] = Int64GetDatum(now_ms + row->delay_ms);
+  // From the real clock: created_at may run ahead of it after a bulk enqueue.
+  v[EP_DELAY_UNTIL] = Int64GetDatum(epoch_ms_now() + row->delay_ms);
   n[EP_DELAY_UNTIL] = row->delay_ms > 0 ? ' ' : 'n';
   v[EP_APP_NAME] = text_or_null(row->application_name, n, EP_APP_NAME);
   v[EP_CREATOR_XID] = text_or_null(p->creator_xid ? new_uuid() : nullptr, n, EP_CREATOR_XID);
@@ -260,7 +261,7 @@ void write_batch(const Profile *p, Pending *rows, int count) {
   v[BP_TIMEOUT_MS] = Int64GetDatum(shared->timeout_ms);
   n[BP_TIMEOUT_MS] = shared->timeout_ms >= 0 ? ' ' : 'n';
   v[BP_SERIALIZATION] = text_or_null(shared->serialization, n, BP_SERIALIZATION);
-  v[BP_DELAY_MS] = Int64GetDatum(shared->delay_ms);
+  v[BP_DELAY_MS] = Int64GetDatum(shared->delay_ms > 0 ? epoch_ms_now() + shared->delay_ms : 0);  // delay until
   v[BP_APP_NAME] = text_or_null(shared->application_name, n, BP_APP_NAME);
   run_statement(statement(p, S_ENQUEUE_BULK), v, n, false, SPI_OK_SELECT);
 

@@ -82,8 +82,7 @@ void enqueue_bulk_text(const Profile *p, StringInfo sql) {
   if (p->delay) {
     appendStringInfoString(&cols, ", delay_until_epoch_ms");
     appendStringInfoString(&vals,
-                           ", CASE WHEN $16 OPERATOR(pg_catalog.>) 0 "
-                           "THEN r.created_at OPERATOR(pg_catalog.+) $16 END");
+                           ", CASE WHEN $16 OPERATOR(pg_catalog.>) 0 THEN $16 END");  // delay until
   }
   if (p->app_name) {
     appendStringInfoString(&cols, ", application_name");

@@ -17,6 +17,7 @@ extern "C" {
 #include "utils/tuplestore.h"
 #include "utils/json.h"
 #include "utils/rel.h"
+#include "utils/typcache.h"
 }
 
 namespace dbos_client {
@@ -44,6 +45,7 @@ struct TriggerConfig {
   Columns columns;       // empty: the whole row
   TupleDesc projection;  // blessed descriptor of `columns`
   Columns when_changed;  // UPDATE enqueues only when one of these changed
+  Oid *when_changed_eq;  // their types' equality functions (InvalidOid: compare bytes)
 };
 
 HTAB *configs = nullptr;
@@ -182,8 +184,15 @@ void parse_config(TriggerData *td, TriggerConfig *c) {
       c->timeout_ms = interval_ms(tg, rel, arg, value, true);
     else if (!strcmp(name, "columns"))
       c->columns = column_list(tg, rel, arg, value);
-    else if (!strcmp(name, "when_changed"))
+    else if (!strcmp(name, "when_changed")) {
       c->when_changed = column_list(tg, rel, arg, value);
+      c->when_changed_eq = (Oid *)palloc(sizeof(Oid) * c->when_changed.count);
+      for (int k = 0; k < c->when_changed.count; k++) {
+        Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), c->when_changed.attnums[k] - 1);
+        TypeCacheEntry *type = lookup_type_cache(att->atttypid, TYPECACHE_EQ_OPR);
+        c->when_changed_eq[k] = OidIsValid(type->eq_opr) ? get_opcode(type->eq_opr) : InvalidOid;
+      }
+    }
     else
       bad_argument(tg, rel, arg, ERRCODE_INVALID_PARAMETER_VALUE,
                    "Known options: workflow_id_column, deduplication_column, partition_column, "
@@ -198,6 +207,32 @@ void parse_config(TriggerData *td, TriggerConfig *c) {
   }
   MemoryContextSwitchTo(old);
   MemoryContextSetParent(c->context, TopMemoryContext);  // parsed: keep it
+}
+
+// A copy of the cached arguments in the current memory context: a relcache invalidation
+// (ANALYZE, autovacuum) may drop the cache entry while a long statement-level call runs.
+TriggerConfig *copy_config(const TriggerConfig *c) {
+  TriggerConfig *copy = (TriggerConfig *)palloc(sizeof(TriggerConfig));
+  *copy = *c;
+  copy->context = nullptr;
+  auto dup = [](const char *s) { return s ? pstrdup(s) : nullptr; };
+  copy->queue = dup(c->queue);
+  copy->workflow_class = dup(c->workflow_class);
+  copy->workflow_name = dup(c->workflow_name);
+  copy->schema = dup(c->schema);
+  copy->table = dup(c->table);
+  copy->app_version = dup(c->app_version);
+  copy->application_name = dup(c->application_name);
+  const Columns *lists[2] = {&c->columns, &c->when_changed};
+  Columns *copies[2] = {&copy->columns, &copy->when_changed};
+  for (int k = 0; k < 2; k++) {
+    copies[k]->attnums = (AttrNumber *)palloc(sizeof(AttrNumber) * (lists[k]->count + 1));
+    if (lists[k]->count) memcpy(copies[k]->attnums, lists[k]->attnums, sizeof(AttrNumber) * lists[k]->count);
+  }
+  copy->when_changed_eq = (Oid *)palloc(sizeof(Oid) * (c->when_changed.count + 1));
+  if (c->when_changed.count) memcpy(copy->when_changed_eq, c->when_changed_eq, sizeof(Oid) * c->when_changed.count);
+  if (c->projection) copy->projection = CreateTupleDescCopy(c->projection);  // keeps the blessed typmod
+  return copy;
 }
 
 TriggerConfig *config_for(TriggerData *td) {
@@ -220,7 +255,7 @@ TriggerConfig *config_for(TriggerData *td) {
   parse_config(td, &parsed);
   c = (TriggerConfig *)hash_search(configs, &tgoid, HASH_ENTER, &found);
   *c = parsed;
-  return c;
+  return c;  // callers use copy_config()
 }
 
 // The JSON text of a row, or of the configured columns only.
@@ -252,8 +287,19 @@ bool changed(const TriggerConfig *c, HeapTuple old_tuple, HeapTuple new_tuple, T
     Datum o = heap_getattr(old_tuple, a, desc, &old_null);
     Datum n = heap_getattr(new_tuple, a, desc, &new_null);
     if (old_null != new_null) return true;
+    if (old_null) continue;
     Form_pg_attribute att = TupleDescAttr(desc, a - 1);
-    if (!old_null && !datumIsEqual(o, n, att->attbyval, att->attlen)) return true;
+    // Equal values count as unchanged, however they are stored (ORMs write every column).
+    if (OidIsValid(c->when_changed_eq[i])) {
+      if (!DatumGetBool(OidFunctionCall2Coll(c->when_changed_eq[i], att->attcollation, o, n))) return true;
+    } else if (att->attlen == -1) {
+      struct varlena *ov = PG_DETOAST_DATUM_PACKED(o), *nv = PG_DETOAST_DATUM_PACKED(n);
+      if (VARSIZE_ANY_EXHDR(ov) != VARSIZE_ANY_EXHDR(nv) ||
+          memcmp(VARDATA_ANY(ov), VARDATA_ANY(nv), VARSIZE_ANY_EXHDR(ov)) != 0)
+        return true;
+    } else if (!datumIsEqual(o, n, att->attbyval, att->attlen)) {
+      return true;
+    }
   }
   return false;
 }
@@ -385,7 +431,7 @@ DBOS_FUNCTION(dbos_enqueue_trigger) {
                     errmsg("trigger \"%s\" on \"%s\" cannot fire on TRUNCATE", td->tg_trigger->tgname,
                            RelationGetRelationName(rel)),
                     errdetail("TRUNCATE does not say which rows it removes.")));
-  const TriggerConfig *c = config_for(td);
+  const TriggerConfig *c = copy_config(config_for(td));
 
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   const Profile *p = current_profile();

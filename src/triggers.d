@@ -147,7 +147,8 @@ src/triggers.o: src/triggers.cpp src/error_bridge.hpp src/error.hpp \
  src/payloads.hpp /usr/include/postgresql/15/server/utils/datetime.h \
  /usr/include/postgresql/15/server/utils/datum.h \
  /usr/include/postgresql/15/server/utils/inval.h \
- /usr/include/postgresql/15/server/utils/json.h
+ /usr/include/postgresql/15/server/utils/json.h \
+ /usr/include/postgresql/15/server/utils/typcache.h
 src/error_bridge.hpp:
 src/error.hpp:
 src/pg.hpp:
@@ -302,3 +303,4 @@ src/payloads.hpp:
 /usr/include/postgresql/15/server/utils/datum.h:
 /usr/include/postgresql/15/server/utils/inval.h:
 /usr/include/postgresql/15/server/utils/json.h:
+/usr/include/postgresql/15/server/utils/typcache.h:
