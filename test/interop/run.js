@@ -13,8 +13,14 @@
 // `CREATE EXTENSION dbos_client`.
 //
 // Output: one line per test, `PASS <name>` or `FAIL <name>: <reason>`, then
-// `interop: N passed, M failed`. Exit code 0 only when M = 0.
+// `interop: N passed, M failed`. Exit code 0 only when M = 0. Lines starting with `INFO`
+// report sizes and timings of the trigger tests (not asserted).
 // The worker's log goes to $TMPDIR/dbos_interop_worker.log.
+//
+// Other settings: INTEROP_ONLY (a regexp: run only the tests whose name matches),
+// INTEROP_TIMES=1 (append each test's duration to its line), INTEROP_TRIGGER_ROWS (rows per
+// statement of the statement-level trigger tests, default 10000), INTEROP_TRIGGER_ROW_LEVEL_ROWS
+// (row-level, default 3000), INTEROP_SUITE_TIMEOUT_MS, INTEROP_TEST_TIMEOUT_MS.
 
 const assert = require('node:assert/strict');
 const path = require('node:path');
@@ -33,9 +39,10 @@ const USER = process.env.PGUSER || 'postgres';
 const PASSWORD = process.env.PGPASSWORD || undefined;
 const ADMIN_DB = process.env.PGDATABASE || 'postgres';
 const TEST_DB = process.env.INTEROP_DATABASE || 'dbos_interop';
-const SUITE_TIMEOUT_MS = Number(process.env.INTEROP_SUITE_TIMEOUT_MS || 270000);
+const SUITE_TIMEOUT_MS = Number(process.env.INTEROP_SUITE_TIMEOUT_MS || 480000); // a guard against hangs
 const TEST_TIMEOUT_MS = Number(process.env.INTEROP_TEST_TIMEOUT_MS || 30000);
 const ONLY = process.env.INTEROP_ONLY ? new RegExp(process.env.INTEROP_ONLY) : null;
+const TIMES = !!process.env.INTEROP_TIMES; // append each test's duration to its line
 const WORKER_LOG = path.join(os.tmpdir(), 'dbos_interop_worker.log');
 
 const RUN = Date.now().toString(36); // makes workflow IDs unique per run
@@ -1041,9 +1048,13 @@ test('enqueue_validation_errors_write_nothing', async () => {
 });
 
 test('settings_app_version_and_application_name', async () => {
+  // Rows are read before the commit: once visible, the worker may claim the unversioned ones,
+  // and a claim writes the worker's version into application_version.
+  let rows;
   const ids = await withClient(async (c) => {
     const e = async () => (await c.query(`SELECT dbos.enqueue('interop_q', NULL, 'add', '[10, 1]') AS id`)).rows[0].id;
     const out = {};
+    await c.query('BEGIN');
     await c.query(`SET dbos.app_version = '${APP_VERSION}'`);
     out.myVersion = await e();
     await c.query(`SET dbos.app_version = 'some-other-version'`);
@@ -1055,9 +1066,11 @@ test('settings_app_version_and_application_name', async () => {
     out.otherApp = await e();
     await c.query(`RESET dbos.application_name`);
     out.plain = await e();
+    const r = await c.query(`SELECT workflow_uuid, application_version, application_name FROM dbos.workflow_status WHERE workflow_uuid = ANY($1)`, [Object.values(out)]);
+    rows = Object.fromEntries(Object.entries(out).map(([k, id]) => [k, r.rows.find((x) => x.workflow_uuid === id)]));
+    await c.query('COMMIT');
     return out;
   });
-  const rows = Object.fromEntries(await Promise.all(Object.entries(ids).map(async ([k, id]) => [k, await statusRow(id)])));
   assert.equal(rows.myVersion.application_version, APP_VERSION);
   assert.equal(rows.otherVersion.application_version, 'some-other-version');
   assert.equal(rows.myApp.application_name, APP_NAME);
@@ -1124,6 +1137,651 @@ test('opaque_payloads_wrapped', async () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// dbos.enqueue_trigger with the real worker: every changed row enqueues one `onRowChange`
+// workflow, which the worker runs and records (each execution) in public.trigger_runs. The
+// checks are made after the fact: exactly one completed workflow and one execution per
+// changed row, none missing, none duplicated, each with the change it was given.
+
+const TRIG_N = Number(process.env.INTEROP_TRIGGER_ROWS || 10000); // rows per statement, statement level
+const TRIG_ROW_N = Number(process.env.INTEROP_TRIGGER_ROW_LEVEL_ROWS || 3000); // rows per statement, row level
+const TRIG_DRAIN_MS = Number(process.env.INTEROP_TRIGGER_DRAIN_TIMEOUT_MS || 240000); // a guard; see drain()
+const TRIG_Q = 'interop_trig';
+const info = (what) => console.log(`INFO ${what}`); // timings and sizes, not asserted
+
+// The columns of the trigger test tables, and N rows of them from a key prefix: numbers,
+// text with quotes and non-ASCII, numeric, timestamptz, arrays, jsonb, booleans, NULL.
+const TRIG_COLUMNS = `id int PRIMARY KEY, wf_key text NOT NULL, v int NOT NULL, note text, amount numeric,
+  at timestamptz, tags text[], doc jsonb, flag boolean, nothing text`;
+const TRIG_ROWS_SQL = `SELECT i, $3 || i, i, 'row ' || i || E' \\u2713 "q" \\\\ ü', i * 1.25,
+  timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second', ARRAY['a', i::text, NULL],
+  jsonb_build_object('i', i, 'nested', jsonb_build_array(i, 'x', NULL)), i % 2 = 0, NULL
+  FROM generate_series($1::int, $2::int) i`;
+
+// Runs fn(client) on a new connection of its own (a fresh backend), closed afterwards.
+async function withOwnConnection(fn) {
+  const c = new Client(pgConf(TEST_DB));
+  await c.connect();
+  c.on('error', () => {});
+  try {
+    return await fn(c);
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+async function timed(fn) {
+  const t0 = process.hrtime.bigint();
+  const r = await fn();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, r };
+}
+
+// Expected changes live in public.trig_expect(tbl, op, row_id, change, workflow_id): one row per
+// workflow the test expects (workflow_id when the test knows it).
+async function ensureExpectTable() {
+  await q(`CREATE TABLE IF NOT EXISTS public.trig_expect (tbl text NOT NULL, op text NOT NULL, row_id text NOT NULL,
+             change jsonb NOT NULL, workflow_id text, PRIMARY KEY (tbl, op, row_id))`);
+}
+
+// Snapshot of a table's rows, as to_jsonb images (row_to_json gives the same JSON values).
+async function snapshot(c, tbl, phase) {
+  await c.query(`CREATE TABLE IF NOT EXISTS public.trig_snap (tbl text, phase text, id int, j jsonb, PRIMARY KEY (tbl, phase, id))`);
+  await c.query(`INSERT INTO public.trig_snap SELECT $1, $2, t.id, to_jsonb(t) FROM public.${tbl} t`, [tbl, phase]);
+  await c.query(`ANALYZE public.trig_snap`);
+}
+
+// Records the expected change of every row of a snapshot phase (or of the rows `ids`).
+// newPhase/oldPhase name the images (none: JSON null); `cols` is the `columns=` projection;
+// idPrefix, when the workflow ID is the row's wf_key (prefix || id).
+async function expectChanges(c, tbl, op, { newPhase = null, oldPhase = null, cols = null, idPrefix = null, ids = null } = {}) {
+  const params = [tbl, op];
+  const p = (v) => `$${params.push(v)}`;
+  const image = (phase) => {
+    const j = `(SELECT s.j FROM public.trig_snap s WHERE s.tbl = $1 AND s.phase = ${p(phase)} AND s.id = k.id)`;
+    return cols ? `(SELECT jsonb_object_agg(col, ${j} -> col) FROM unnest(${p(cols)}::text[]) col)` : j;
+  };
+  const newImage = newPhase ? image(newPhase) : 'NULL::jsonb';
+  const oldImage = oldPhase ? image(oldPhase) : 'NULL::jsonb';
+  const wfId = idPrefix ? `${p(idPrefix)}::text || k.id` : 'NULL';
+  const keyPhase = p(newPhase || oldPhase);
+  const only = ids ? `AND k.id = ANY(${p(ids)}::int[])` : '';
+  await c.query(
+    `INSERT INTO public.trig_expect (tbl, op, row_id, change, workflow_id)
+     SELECT $1, $2, k.id::text,
+            jsonb_build_object('op', $2::text, 'schema', 'public', 'table', $1::text, 'new', ${newImage}, 'old', ${oldImage}),
+            ${wfId}
+       FROM public.trig_snap k
+      WHERE k.tbl = $1 AND k.phase = ${keyPhase} ${only}`,
+    params,
+  );
+}
+
+// The onRowChange workflows whose input names `tbl` ($1), among those created since the
+// table was ($2, epoch ms: only those inputs are parsed; created_at never runs behind the
+// clock, so nothing of the table is missed).
+const trigSince = {};
+async function createTrigTable(tbl, columns) {
+  trigSince[tbl] = Date.now() - 2000;
+  await q(`CREATE TABLE public.${tbl} (${columns})`);
+}
+const sinceOf = (tbl) => trigSince[tbl] ?? 0;
+const TRIG_WORKFLOWS_SQL = `
+  WITH wf0 AS MATERIALIZED (
+    SELECT s.workflow_uuid, s.status, s.name, s.class_name, s.queue_name, s.recovery_attempts, s.priority,
+           i.inputs AS inputs_text, o.output AS output_text
+      FROM dbos.workflow_status s
+      JOIN dbos.workflow_input i USING (workflow_uuid)
+      LEFT JOIN dbos.workflow_output o USING (workflow_uuid)
+     WHERE s.name = 'onRowChange' AND s.created_at >= $2::bigint),
+  wf AS MATERIALIZED (
+    SELECT w.*, w.inputs_text::jsonb -> 'positionalArgs' AS args FROM wf0 w),
+  mine AS MATERIALIZED (SELECT * FROM wf WHERE args -> 0 ->> 'table' = $1)`;
+
+// Compares workflows, executions and expectations for a table; returns counts that must all
+// equal the number of expected workflows (and zeros for the anomaly counters).
+async function checkTriggerRuns(tbl) {
+  const sql = `${TRIG_WORKFLOWS_SQL},
+     runs AS MATERIALIZED (SELECT * FROM public.trigger_runs WHERE tbl = $1),
+     exp AS MATERIALIZED (SELECT * FROM public.trig_expect WHERE tbl = $1)
+     SELECT (SELECT count(*) FROM exp) AS expected,
+            (SELECT count(*) FROM mine) AS workflows,
+            (SELECT count(*) FROM mine WHERE status = 'SUCCESS') AS succeeded,
+            (SELECT count(*) FROM mine WHERE class_name IS NOT NULL OR queue_name IS DISTINCT FROM '${TRIG_Q}'
+                OR jsonb_array_length(args) <> 1 OR recovery_attempts <> 1) AS bad_rows,
+            (SELECT count(*) FROM runs) AS executions,
+            (SELECT count(DISTINCT workflow_id) FROM runs) AS executed_workflows,
+            (SELECT count(*) FROM (SELECT DISTINCT op, row_id FROM runs) x) AS distinct_changes,
+            (SELECT count(*) FROM runs r WHERE NOT EXISTS (SELECT 1 FROM mine m WHERE m.workflow_uuid = r.workflow_id)) AS runs_of_unknown_workflows,
+            (SELECT count(*) FROM mine m WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.workflow_id = m.workflow_uuid)) AS workflows_never_run,
+            (SELECT count(*) FROM runs r JOIN exp e USING (op, row_id)
+              WHERE r.change = e.change AND (e.workflow_id IS NULL OR e.workflow_id = r.workflow_id)) AS runs_as_expected,
+            (SELECT count(*) FROM runs r JOIN mine m ON m.workflow_uuid = r.workflow_id WHERE m.args -> 0 = r.change) AS input_is_what_ran,
+            (SELECT count(*) FROM runs r JOIN mine m ON m.workflow_uuid = r.workflow_id
+              WHERE m.output_text::jsonb = jsonb_build_object('op', r.op, 'id', r.row_id)) AS outputs_right`;
+  // The CTEs carry no statistics: without enable_nestloop = off the planner may pick nested
+  // loops over tens of thousands of rows (minutes instead of a second).
+  const r = await withClient(async (c) => {
+    await c.query('BEGIN');
+    try {
+      await c.query('SET LOCAL enable_nestloop = off');
+      return (await c.query(sql, [tbl, sinceOf(tbl)])).rows[0];
+    } finally {
+      await c.query('ROLLBACK');
+    }
+  });
+  const out = {};
+  for (const [k, v] of Object.entries(r)) out[k] = Number(v);
+  return out;
+}
+
+async function assertTriggerRuns(tbl, n) {
+  const got = await checkTriggerRuns(tbl);
+  const want = {
+    expected: n,
+    workflows: n,
+    succeeded: n,
+    bad_rows: 0,
+    executions: n,
+    executed_workflows: n,
+    distinct_changes: n,
+    runs_of_unknown_workflows: 0,
+    workflows_never_run: 0,
+    runs_as_expected: n,
+    input_is_what_ran: n,
+    outputs_right: n,
+  };
+  if (JSON.stringify(got) !== JSON.stringify(want)) {
+    const diff = Object.keys(want).filter((k) => got[k] !== want[k]).map((k) => `${k}=${got[k]} (want ${want[k]})`);
+    let sample = '';
+    if (got.runs_as_expected !== n) {
+      const bad = await one(
+        `SELECT r.workflow_id, r.op, r.row_id, r.change, e.change AS expected FROM public.trigger_runs r
+           LEFT JOIN public.trig_expect e ON e.tbl = r.tbl AND e.op = r.op AND e.row_id = r.row_id
+          WHERE r.tbl = $1 AND (e.change IS DISTINCT FROM r.change OR (e.workflow_id IS NOT NULL AND e.workflow_id <> r.workflow_id)) LIMIT 1`,
+        [tbl],
+      );
+      if (bad) sample = `; e.g. ${JSON.stringify(bad)}`;
+    }
+    assert.fail(`${tbl}: ${diff.join(', ')}${sample}`);
+  }
+}
+
+// Waits until `n` executions of `tbl` are recorded and nothing is left to run on the trigger
+// queue; returns the time it took. Fails early when no execution was recorded for 30 s.
+async function drain(tbl, n, timeoutMs = TRIG_DRAIN_MS) {
+  const t0 = Date.now();
+  let last = null;
+  let progress = { runs: -1, at: Date.now() };
+  try {
+    await waitFor(`${n} executions for ${tbl}`, async () => {
+      last = await one(
+        `SELECT (SELECT count(*) FROM public.trigger_runs WHERE tbl = $1) AS runs,
+                (SELECT count(*) FROM dbos.workflow_status WHERE queue_name = $2 AND status IN ('ENQUEUED', 'PENDING'))
+                + (SELECT count(*) FROM dbos.workflow_status WHERE queue_name = $2 AND status = 'DELAYED') AS active`,
+        [tbl, TRIG_Q],
+      );
+      const runs = Number(last.runs);
+      if (runs !== progress.runs) progress = { runs, at: Date.now() };
+      else if (Date.now() - progress.at > 30000) throw new Error(`no execution for ${tbl} recorded in 30 s`);
+      return runs >= n && Number(last.active) === 0;
+    }, timeoutMs, 250);
+  } catch (e) {
+    e.message += ` (last: ${last ? `${last.runs} of ${n} executions, ${last.active} workflows still queued or running` : 'none'})`;
+    throw e;
+  }
+  return Date.now() - t0;
+}
+
+// Counts onRowChange workflows created since `tbl` was (cheap: no input is parsed), to see that
+// a statement enqueued nothing.
+async function countRecent(c, tbl) {
+  return Number((await c.query(`SELECT count(*) AS n FROM dbos.workflow_status WHERE name = 'onRowChange' AND created_at >= $1`, [sinceOf(tbl)])).rows[0].n);
+}
+
+// Counts the workflows (in the caller's snapshot) whose input names `tbl`, by operation.
+async function countByOp(c, tbl) {
+  const r = await c.query(
+    `${TRIG_WORKFLOWS_SQL} SELECT args -> 0 ->> 'op' AS op, count(*) AS n FROM mine GROUP BY 1`,
+    [tbl, sinceOf(tbl)],
+  );
+  const out = { INSERT: 0, UPDATE: 0, DELETE: 0 };
+  for (const row of r.rows) out[row.op] = Number(row.n);
+  return out;
+}
+
+test('trigger_statement_level_bulk_insert_update_delete', async () => {
+  await ensureExpectTable();
+  const N = TRIG_N;
+  const key = wid('stmt-');
+  await createTrigTable('trig_stmt', TRIG_COLUMNS);
+  await createTrigTable('trig_plain', TRIG_COLUMNS);
+  await q(`CREATE TRIGGER trig_stmt_ins AFTER INSERT ON public.trig_stmt REFERENCING NEW TABLE AS new_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange', 'workflow_id_column=wf_key')`);
+  await q(`CREATE TRIGGER trig_stmt_upd AFTER UPDATE ON public.trig_stmt REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange', 'when_changed=v')`);
+  await q(`CREATE TRIGGER trig_stmt_del AFTER DELETE ON public.trig_stmt REFERENCING OLD TABLE AS old_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange')`);
+  const t = await withOwnConnection(async (c) => {
+    const times = {};
+    times.plain = (await timed(() => c.query(`INSERT INTO public.trig_plain ${TRIG_ROWS_SQL}`, [1, N, key]))).ms;
+    // INSERT, in an explicit transaction to look at the rows before any worker can.
+    await c.query('BEGIN');
+    times.insert = (await timed(() => c.query(`INSERT INTO public.trig_stmt ${TRIG_ROWS_SQL}`, [1, N, key]))).ms;
+    const inTx = (await c.query(
+      `SELECT count(*) AS n, count(DISTINCT s.xmin::text) AS xmins, bool_and(s.xmin::text::bigint = txid_current() % 4294967296) AS own_xid,
+              count(DISTINCT s.created_at) AS created, bool_and(s.status = 'ENQUEUED') AS enqueued
+         FROM dbos.workflow_status s WHERE s.workflow_uuid LIKE $1`, [key + '%'])).rows[0];
+    assert.deepEqual({ n: Number(inTx.n), xmins: Number(inTx.xmins), own_xid: inTx.own_xid, created: Number(inTx.created), enqueued: inTx.enqueued },
+      { n: N, xmins: 1, own_xid: true, created: N, enqueued: true },
+      'inside the INSERT transaction: one ENQUEUED workflow per row, written by the statement itself (no subtransaction), distinct created_at');
+    await c.query('COMMIT');
+    await snapshot(c, 'trig_stmt', 'inserted');
+    // UPDATE every row, with the when_changed column really changing.
+    times.update = (await timed(() => c.query(`UPDATE public.trig_stmt SET v = v + 1, note = note || ' ✎', doc = doc || '{"u": true}'`))).ms;
+    await snapshot(c, 'trig_stmt', 'updated');
+    // An UPDATE that leaves v alone enqueues nothing.
+    const before = await countRecent(c, 'trig_stmt');
+    await c.query(`UPDATE public.trig_stmt SET amount = amount + 1`);
+    assert.equal(await countRecent(c, 'trig_stmt'), before, 'an UPDATE that does not change the when_changed column enqueues nothing');
+    await snapshot(c, 'trig_stmt', 'before_delete');
+    times.delete = (await timed(() => c.query(`DELETE FROM public.trig_stmt`))).ms;
+    assert.deepEqual(await countByOp(c, 'trig_stmt'), { INSERT: N, UPDATE: N, DELETE: N }, 'workflows written per operation');
+    await expectChanges(c, 'trig_stmt', 'INSERT', { newPhase: 'inserted', idPrefix: key });
+    await expectChanges(c, 'trig_stmt', 'UPDATE', { newPhase: 'updated', oldPhase: 'inserted' });
+    await expectChanges(c, 'trig_stmt', 'DELETE', { oldPhase: 'before_delete' });
+    return times;
+  });
+  const drainMs = await drain('trig_stmt', 3 * N);
+  await assertTriggerRuns('trig_stmt', 3 * N);
+  info(`statement-level ${N}-row INSERT ${t.insert.toFixed(0)} ms (same INSERT without trigger ${t.plain.toFixed(0)} ms), ` +
+    `UPDATE ${t.update.toFixed(0)} ms, DELETE ${t.delete.toFixed(0)} ms; worker ran the ${3 * N} workflows in ` +
+    `${(drainMs / 1000).toFixed(1)} s after the DELETE (${((3 * N) / (drainMs / 1000)).toFixed(0)}/s)`);
+}, { timeoutMs: TRIG_DRAIN_MS + 60000 });
+
+test('trigger_replay_with_workflow_id_column_enqueues_nothing_new', async () => {
+  // The statement-level test left trig_stmt empty, its N INSERT workflows done. Inserting
+  // the same rows again (same wf_key) is a replay: no new workflow, no new execution; the
+  // extra rows of the same statement do enqueue.
+  const N = TRIG_N;
+  const key = wid('stmt-');
+  const extra = 50;
+  const before = await one(`SELECT count(*) AS n FROM dbos.workflow_status WHERE workflow_uuid LIKE $1`, [key + '%']);
+  assert.equal(Number(before.n), N, 'the statement-level test left its INSERT workflows');
+  const ms = await withOwnConnection(async (c) => (await timed(() => c.query(`INSERT INTO public.trig_stmt ${TRIG_ROWS_SQL}`, [1, N + extra, key]))).ms);
+  const after = await one(`SELECT count(*) AS n FROM dbos.workflow_status WHERE workflow_uuid LIKE $1`, [key + '%']);
+  assert.equal(Number(after.n), N + extra, `replaying ${N} rows with ${extra} new ones adds exactly ${extra} workflows`);
+  await withOwnConnection(async (c) => {
+    await snapshot(c, 'trig_stmt', 'replayed');
+    await expectChanges(c, 'trig_stmt', 'INSERT', { newPhase: 'replayed', idPrefix: key, ids: Array.from({ length: extra }, (_, i) => N + 1 + i) });
+  });
+  await drain('trig_stmt', 3 * N + extra);
+  await sleep(1000); // anything the replay wrongly enqueued would have run by now
+  const r = await one(
+    `SELECT count(*) AS runs, count(DISTINCT r.workflow_id) AS workflows,
+            count(*) FILTER (WHERE e.change = r.change AND e.workflow_id = r.workflow_id) AS as_expected,
+            count(*) FILTER (WHERE s.status = 'SUCCESS' AND s.recovery_attempts = 1) AS succeeded_once
+       FROM public.trigger_runs r
+       LEFT JOIN public.trig_expect e ON e.tbl = r.tbl AND e.op = r.op AND e.row_id = r.row_id
+       LEFT JOIN dbos.workflow_status s ON s.workflow_uuid = r.workflow_id
+      WHERE r.tbl = 'trig_stmt' AND r.op = 'INSERT'`,
+  );
+  const n = N + extra;
+  assert.deepEqual(
+    { runs: Number(r.runs), workflows: Number(r.workflows), as_expected: Number(r.as_expected), succeeded_once: Number(r.succeeded_once) },
+    { runs: n, workflows: n, as_expected: n, succeeded_once: n },
+    `INSERT executions of trig_stmt after the replay: the ${N} first ones and the ${extra} new rows, each once`,
+  );
+  info(`replayed ${N}-row INSERT (${N} existing workflow IDs, ${extra} new) took ${ms.toFixed(0)} ms`);
+}, { timeoutMs: TRIG_DRAIN_MS + 60000 });
+
+test('trigger_row_level_insert_update_delete', async () => {
+  await ensureExpectTable();
+  const N = TRIG_ROW_N;
+  const cols = ['id', 'wf_key', 'v', 'note', 'at', 'doc'];
+  await createTrigTable('trig_row', TRIG_COLUMNS);
+  await q(`CREATE TRIGGER trig_row_all AFTER INSERT OR UPDATE OR DELETE ON public.trig_row
+             FOR EACH ROW EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange', 'when_changed=v', 'columns=${cols.join(',')}')`);
+  const t = await withOwnConnection(async (c) => {
+    const times = {};
+    times.insert = (await timed(() => c.query(`INSERT INTO public.trig_row ${TRIG_ROWS_SQL}`, [1, N, wid('row-')]))).ms;
+    await snapshot(c, 'trig_row', 'inserted');
+    times.update = (await timed(() => c.query(`UPDATE public.trig_row SET v = v * 2, note = note || ' ✎'`))).ms;
+    await snapshot(c, 'trig_row', 'updated');
+    const before = await countRecent(c, 'trig_row');
+    await c.query(`UPDATE public.trig_row SET amount = amount + 1, note = note || '!'`);
+    assert.equal(await countRecent(c, 'trig_row'), before, 'an UPDATE that does not change the when_changed column enqueues nothing');
+    await snapshot(c, 'trig_row', 'before_delete');
+    times.delete = (await timed(() => c.query(`DELETE FROM public.trig_row`))).ms;
+    assert.deepEqual(await countByOp(c, 'trig_row'), { INSERT: N, UPDATE: N, DELETE: N }, 'workflows written per operation');
+    await expectChanges(c, 'trig_row', 'INSERT', { newPhase: 'inserted', cols });
+    await expectChanges(c, 'trig_row', 'UPDATE', { newPhase: 'updated', oldPhase: 'inserted', cols });
+    await expectChanges(c, 'trig_row', 'DELETE', { oldPhase: 'before_delete', cols });
+    return times;
+  });
+  const drainMs = await drain('trig_row', 3 * N);
+  await assertTriggerRuns('trig_row', 3 * N);
+  info(`row-level ${N}-row INSERT ${t.insert.toFixed(0)} ms, UPDATE ${t.update.toFixed(0)} ms, DELETE ${t.delete.toFixed(0)} ms; ` +
+    `worker ran the ${3 * N} workflows in ${(drainMs / 1000).toFixed(1)} s after the DELETE (${((3 * N) / (drainMs / 1000)).toFixed(0)}/s)`);
+}, { timeoutMs: TRIG_DRAIN_MS + 60000 });
+
+test('trigger_rolled_back_bulk_insert_leaves_no_workflow', async () => {
+  await ensureExpectTable();
+  const N = TRIG_N;
+  const rbKey = wid('rb-');
+  const okKey = wid('sp-');
+  await createTrigTable('trig_rb_stmt', TRIG_COLUMNS);
+  await createTrigTable('trig_rb_row', TRIG_COLUMNS);
+  await q(`CREATE TRIGGER trig_rb_stmt_ins AFTER INSERT ON public.trig_rb_stmt REFERENCING NEW TABLE AS new_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange', 'workflow_id_column=wf_key')`);
+  await q(`CREATE TRIGGER trig_rb_row_ins AFTER INSERT ON public.trig_rb_row
+             FOR EACH ROW EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange')`);
+  const rbTimes = {};
+  const savepointRows = await withOwnConnection(async (c) => {
+    for (const tbl of ['trig_rb_stmt', 'trig_rb_row']) {
+      await c.query('BEGIN');
+      rbTimes[tbl] = (await timed(() => c.query(`INSERT INTO public.${tbl} ${TRIG_ROWS_SQL}`, [1, N, rbKey]))).ms;
+      assert.deepEqual(await countByOp(c, tbl), { INSERT: N, UPDATE: 0, DELETE: 0 }, `${tbl}: the transaction sees its ${N} workflows`);
+      await c.query('ROLLBACK');
+    }
+    // An N-row INSERT rolled back to a savepoint, between two that commit.
+    await c.query('BEGIN');
+    await c.query(`INSERT INTO public.trig_rb_stmt ${TRIG_ROWS_SQL}`, [1, 100, okKey]);
+    await c.query('SAVEPOINT s');
+    await c.query(`INSERT INTO public.trig_rb_stmt ${TRIG_ROWS_SQL}`, [101, 100 + N, okKey]);
+    await c.query('ROLLBACK TO SAVEPOINT s');
+    await c.query(`INSERT INTO public.trig_rb_stmt ${TRIG_ROWS_SQL}`, [N + 101, N + 120, okKey]);
+    await c.query('COMMIT');
+    await snapshot(c, 'trig_rb_stmt', 'committed');
+    await expectChanges(c, 'trig_rb_stmt', 'INSERT', { newPhase: 'committed', idPrefix: okKey });
+    return 120;
+  });
+  for (const t of ['workflow_status', 'workflow_input']) {
+    assert.equal(Number(await val(`SELECT count(*) FROM dbos.${t} WHERE workflow_uuid LIKE $1`, [rbKey + '%'])), 0, `rolled-back statement-level INSERT leaves nothing in ${t}`);
+  }
+  assert.deepEqual(await countByOp(pool, 'trig_rb_row'), { INSERT: 0, UPDATE: 0, DELETE: 0 }, 'rolled-back row-level INSERT leaves no workflow');
+  assert.equal(Number(await val(`SELECT count(*) FROM dbos.workflow_status WHERE workflow_uuid LIKE $1`, [okKey + '%'])), savepointRows,
+    'only the rows outside the rolled-back savepoint enqueued');
+  await drain('trig_rb_stmt', savepointRows, 30000);
+  await sleep(1000);
+  await assertTriggerRuns('trig_rb_stmt', savepointRows);
+  assert.equal(Number(await val(`SELECT count(*) FROM public.trigger_runs WHERE tbl = 'trig_rb_row' OR workflow_id LIKE $1`, [rbKey + '%'])), 0,
+    'the worker ran nothing of the rolled-back statements');
+  info(`${N}-row INSERT (rolled back): statement-level trigger ${rbTimes.trig_rb_stmt.toFixed(0)} ms, row-level trigger ${rbTimes.trig_rb_row.toFixed(0)} ms`);
+}, { timeoutMs: 60000 });
+
+// Inserts expected changes given as JS objects: [{ op, row_id, new, old, workflow_id }].
+async function expectJs(tbl, list) {
+  await ensureExpectTable();
+  for (const e of list) {
+    const change = { op: e.op, schema: 'public', table: tbl, new: e.new ?? null, old: e.old ?? null };
+    await q(`INSERT INTO public.trig_expect (tbl, op, row_id, change, workflow_id) VALUES ($1, $2, $3, $4, $5)`,
+      [tbl, e.op, String(e.row_id), JSON.stringify(change), e.workflow_id ?? null]);
+  }
+}
+
+test('trigger_options_columns_and_when_changed_statement_level', async () => {
+  await createTrigTable('trig_cols', 'id int PRIMARY KEY, v int NOT NULL, note text, flag boolean, maybe text');
+  await q(`INSERT INTO public.trig_cols SELECT i, i, 'n' || i, false, NULL FROM generate_series(1, 20) i`);
+  await q(`CREATE TRIGGER trig_cols_upd AFTER UPDATE ON public.trig_cols REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange', 'when_changed=v, maybe', 'columns=id,v')`);
+  await q(`UPDATE public.trig_cols SET v = v + (id % 2), note = note || '!'`); // odd ids change v
+  await q(`UPDATE public.trig_cols SET note = 'only note', flag = true`); // no watched column changes
+  await q(`UPDATE public.trig_cols SET maybe = 'now set' WHERE id = 20`); // NULL -> value is a change
+  await q(`UPDATE public.trig_cols SET v = v WHERE id = 20`); // same value: no change
+  const list = [];
+  for (let id = 1; id <= 19; id += 2) list.push({ op: 'UPDATE', row_id: id, new: { id, v: id + 1 }, old: { id, v: id } });
+  list.push({ op: 'UPDATE', row_id: 20, new: { id: 20, v: 20 }, old: { id: 20, v: 20 } });
+  await expectJs('trig_cols', list);
+  await drain('trig_cols', list.length, 20000);
+  await sleep(500);
+  await assertTriggerRuns('trig_cols', list.length);
+});
+
+test('trigger_option_priority_observed_by_worker', async () => {
+  // Two statement-level triggers on one table, on the serial queue (one at a time): the one
+  // that fires first (triggers fire in name order) has priority 9, the other priority 1. All
+  // priority-1 workflows must run first, each priority in row order.
+  await createTrigTable('trig_prio', 'id int PRIMARY KEY, v int');
+  await q(`CREATE TRIGGER trig_prio_a AFTER INSERT ON public.trig_prio REFERENCING NEW TABLE AS new_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('interop_serial', '', 'onRowChange', 'priority=9')`);
+  await q(`CREATE TRIGGER trig_prio_b AFTER INSERT ON public.trig_prio REFERENCING NEW TABLE AS new_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('interop_serial', '', 'onRowChange', 'priority=1')`);
+  await q(`INSERT INTO public.trig_prio SELECT i, i * 10 FROM generate_series(1, 4) i`);
+  await waitFor('8 executions of trig_prio', async () => Number(await val(`SELECT count(*) FROM public.trigger_runs WHERE tbl = 'trig_prio'`)) >= 8, 20000, 200);
+  const rows = (await q(
+    `SELECT r.row_id, s.priority, s.status, s.created_at, s.started_at_epoch_ms FROM public.trigger_runs r
+       JOIN dbos.workflow_status s ON s.workflow_uuid = r.workflow_id WHERE r.tbl = 'trig_prio' ORDER BY r.n`)).rows;
+  assert.deepEqual(rows.map((r) => `${r.priority}:${r.row_id}`), ['1:1', '1:2', '1:3', '1:4', '9:1', '9:2', '9:3', '9:4'], 'execution order');
+  const byStart = [...rows].sort((a, b) => Number(a.started_at_epoch_ms) - Number(b.started_at_epoch_ms));
+  assert.deepEqual(byStart.map((r) => `${r.priority}:${r.row_id}`), ['1:1', '1:2', '1:3', '1:4', '9:1', '9:2', '9:3', '9:4'], 'dequeue order');
+  const prio9 = rows.filter((r) => r.priority === 9).map((r) => Number(r.created_at));
+  const prio1 = rows.filter((r) => r.priority === 1).map((r) => Number(r.created_at));
+  assert.ok(Math.max(...prio9) < Math.min(...prio1), 'the priority-9 rows were enqueued first (so order comes from priority)');
+});
+
+test('trigger_option_delay_and_timeout_observed_by_worker', async () => {
+  // Statement- and row-level, delay 2 s (and a 30 s timeout on the statement-level one), on a
+  // fresh connection. Every workflow is DELAYED at commit and runs no earlier than 2 s later.
+  const n = 20;
+  await createTrigTable('trig_delay_stmt', 'id int PRIMARY KEY, v int');
+  await createTrigTable('trig_delay_row', 'id int PRIMARY KEY, v int');
+  await q(`CREATE TRIGGER trig_delay_stmt_ins AFTER INSERT ON public.trig_delay_stmt REFERENCING NEW TABLE AS new_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange', 'delay=2 s', 'timeout=30 s')`);
+  await q(`CREATE TRIGGER trig_delay_row_ins AFTER INSERT ON public.trig_delay_row
+             FOR EACH ROW EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange', 'delay=2 s')`);
+  const t = await withOwnConnection(async (c) => {
+    const before = Date.now();
+    await c.query('BEGIN');
+    await c.query(`INSERT INTO public.trig_delay_stmt SELECT i, i FROM generate_series(1, ${n}) i`);
+    await c.query(`INSERT INTO public.trig_delay_row SELECT i, i FROM generate_series(1, ${n}) i`);
+    await c.query('COMMIT');
+    return { before, committed: Date.now() };
+  });
+  const rowsSql = `SELECT r.tbl, s.workflow_uuid, s.status, s.created_at, s.delay_until_epoch_ms, s.started_at_epoch_ms,
+                          s.workflow_timeout_ms, s.workflow_deadline_epoch_ms, (extract(epoch FROM r.ran_at) * 1000)::bigint AS ran_ms
+                     FROM dbos.workflow_status s JOIN dbos.workflow_input i USING (workflow_uuid)
+                     LEFT JOIN public.trigger_runs r ON r.workflow_id = s.workflow_uuid
+                    WHERE s.name = 'onRowChange' AND s.created_at >= ${sinceOf('trig_delay_stmt')}
+                      AND i.inputs::jsonb #>> '{positionalArgs,0,table}' IN ('trig_delay_stmt', 'trig_delay_row')`;
+  const at0 = (await q(rowsSql)).rows;
+  assert.equal(at0.length, 2 * n);
+  const early = at0.filter((r) => r.status !== 'DELAYED').length;
+  // Nothing may have run yet unless 2 s already passed (a very slow machine).
+  if (Date.now() - t.before < 1900) assert.equal(early, 0, 'right after the commit every workflow is DELAYED');
+  for (const r of at0) {
+    const created = Number(r.created_at);
+    const until = Number(r.delay_until_epoch_ms);
+    // delay_until counts from the real clock (created_at may run ahead after a bulk enqueue).
+    assert.ok(until - created <= 2000 + 1000, `delay_until_epoch_ms - created_at of ${r.workflow_uuid}: ${until - created}`);
+    assert.ok(until >= t.before + 2000, `delay_until ${until} is at least 2 s after the statement began (${t.before})`);
+    assert.ok(until <= t.committed + 2000 + 1000, `delay_until ${until - t.committed} ms after the commit, expected about 2000`);
+  }
+  await waitFor('the delayed workflows to run', async () => {
+    const r = await one(`SELECT count(*) AS n FROM public.trigger_runs WHERE tbl IN ('trig_delay_stmt', 'trig_delay_row')`);
+    return Number(r.n) >= 2 * n;
+  }, 20000, 200);
+  await waitFor('the delayed workflows to finish', async () => (await q(rowsSql)).rows.every((r) => r.status === 'SUCCESS'), 10000, 200);
+  const done = (await q(rowsSql)).rows;
+  for (const r of done) {
+    const until = Number(r.delay_until_epoch_ms);
+    assert.ok(Number(r.started_at_epoch_ms) >= until, `${r.workflow_uuid} dequeued ${until - Number(r.started_at_epoch_ms)} ms before its delay ended`);
+    assert.ok(Number(r.ran_ms) >= until, `${r.workflow_uuid} ran ${until - Number(r.ran_ms)} ms before its delay ended`);
+    assert.ok(Number(r.ran_ms) - t.committed >= 1900, `${r.workflow_uuid} ran ${Number(r.ran_ms) - t.committed} ms after the commit`);
+    if (r.tbl === 'trig_delay_stmt') {
+      assert.equal(Number(r.workflow_timeout_ms), 30000, 'timeout=30 s');
+      assert.equal(Number(r.workflow_deadline_epoch_ms) - Number(r.started_at_epoch_ms), 30000, 'the worker set the deadline from the timeout at dequeue');
+    } else {
+      assert.equal(r.workflow_timeout_ms, null);
+    }
+  }
+  const counts = {};
+  for (const r of done) counts[r.tbl] = (counts[r.tbl] || 0) + 1;
+  assert.deepEqual(counts, { trig_delay_stmt: n, trig_delay_row: n });
+});
+
+test('trigger_option_partition_column_observed_by_worker', async () => {
+  await createTrigTable('trig_part', 'id int PRIMARY KEY, grp text');
+  await q(`CREATE TRIGGER trig_part_ins AFTER INSERT ON public.trig_part REFERENCING NEW TABLE AS new_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('interop_part', '', 'onRowChange', 'partition_column=grp')`);
+  await q(`INSERT INTO public.trig_part SELECT i, 'tenant-' || (i % 3) FROM generate_series(1, 9) i`);
+  await waitFor('9 executions of trig_part', async () => Number(await val(`SELECT count(*) FROM public.trigger_runs WHERE tbl = 'trig_part'`)) >= 9, 20000, 200);
+  const rows = (await q(
+    `SELECT r.row_id, r.change, s.queue_partition_key FROM public.trigger_runs r JOIN dbos.workflow_status s ON s.workflow_uuid = r.workflow_id
+      WHERE r.tbl = 'trig_part' ORDER BY r.row_id::int`)).rows;
+  assert.equal(rows.length, 9, 'each row ran once');
+  for (const r of rows) assert.equal(r.queue_partition_key, `tenant-${Number(r.row_id) % 3}`, `partition key of row ${r.row_id}`);
+});
+
+test('trigger_option_deduplication_column', async () => {
+  // On the parked queue the holders stay active: a second row with the same value is refused
+  // with 23505 (across statements and within one), and the whole statement writes nothing.
+  await createTrigTable('trig_dedup', 'id int PRIMARY KEY, dd text');
+  await q(`CREATE TRIGGER trig_dedup_ins AFTER INSERT ON public.trig_dedup REFERENCING NEW TABLE AS new_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('interop_parked', '', 'onRowChange', 'deduplication_column=dd')`);
+  const dd = wid('dd-');
+  await q(`INSERT INTO public.trig_dedup VALUES (1, $1 || 'a'), (2, $1 || 'b')`, [dd]);
+  const holders = (await q(`SELECT workflow_uuid FROM dbos.workflow_status WHERE deduplication_id LIKE $1`, [dd + '%'])).rows.map((r) => r.workflow_uuid);
+  assert.equal(holders.length, 2);
+  try {
+    await expectPgError(q(`INSERT INTO public.trig_dedup VALUES (3, $1 || 'c'), (4, $1 || 'a')`, [dd]), '23505', 'a row whose value is held by an active workflow');
+    await expectPgError(q(`INSERT INTO public.trig_dedup VALUES (5, $1 || 'z'), (6, $1 || 'z')`, [dd]), '23505', 'two rows with the same value in one statement');
+    assert.equal(Number(await val(`SELECT count(*) FROM public.trig_dedup`)), 2, 'the refused statements inserted nothing');
+    assert.equal(Number(await val(`SELECT count(*) FROM dbos.workflow_status WHERE deduplication_id LIKE $1`, [dd + '%'])), 2, 'and enqueued nothing');
+  } finally {
+    await dbosClient.cancelWorkflows(holders);
+  }
+  // With the real worker: the ID is released when the workflow ends, and can be used again.
+  await createTrigTable('trig_dedup_run', 'id int PRIMARY KEY, dd text');
+  await q(`CREATE TRIGGER trig_dedup_run_ins AFTER INSERT ON public.trig_dedup_run REFERENCING NEW TABLE AS new_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange', 'deduplication_column=dd')`);
+  await q(`INSERT INTO public.trig_dedup_run VALUES (1, $1)`, [dd + 'run']);
+  await drain('trig_dedup_run', 1, 15000);
+  await waitFor('the first holder to end', async () => Number(await val(`SELECT count(*) FROM dbos.workflow_status WHERE deduplication_id = $1`, [dd + 'run'])) === 0, 10000);
+  await q(`INSERT INTO public.trig_dedup_run VALUES (2, $1)`, [dd + 'run']);
+  await drain('trig_dedup_run', 2, 15000);
+  const runs = (await q(`SELECT row_id FROM public.trigger_runs WHERE tbl = 'trig_dedup_run' ORDER BY n`)).rows.map((r) => r.row_id);
+  assert.deepEqual(runs, ['1', '2']);
+});
+
+test('trigger_options_app_version_and_application_name', async () => {
+  // One trigger names this worker's application and version (runs), another a version no
+  // worker runs (stays ENQUEUED).
+  await createTrigTable('trig_own', 'id int PRIMARY KEY');
+  await q(`CREATE TRIGGER trig_own_a AFTER INSERT ON public.trig_own REFERENCING NEW TABLE AS new_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange', 'app_version=${APP_VERSION}', 'application_name=${APP_NAME}')`);
+  await q(`CREATE TRIGGER trig_own_b AFTER INSERT ON public.trig_own
+             FOR EACH ROW EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange', 'app_version=not-this-version')`);
+  await q(`INSERT INTO public.trig_own SELECT generate_series(1, 3)`);
+  const rows = (await q(`${TRIG_WORKFLOWS_SQL} SELECT m.workflow_uuid, s.application_version, s.application_name FROM mine m
+                          JOIN dbos.workflow_status s USING (workflow_uuid)`, ['trig_own', sinceOf('trig_own')])).rows;
+  const mineRows = rows.filter((r) => r.application_version === APP_VERSION);
+  const others = rows.filter((r) => r.application_version === 'not-this-version');
+  assert.equal(mineRows.length, 3);
+  assert.equal(others.length, 3);
+  try {
+    for (const r of mineRows) assert.equal(r.application_name, APP_NAME);
+    for (const r of others) assert.equal(r.application_name, null);
+    await waitFor('the three workflows of this version to run', async () => Number(await val(`SELECT count(*) FROM public.trigger_runs WHERE tbl = 'trig_own'`)) >= 3, 15000, 200);
+    await sleep(1500);
+    const ran = (await q(`SELECT workflow_id FROM public.trigger_runs WHERE tbl = 'trig_own'`)).rows.map((r) => r.workflow_id).sort();
+    assert.deepEqual(ran, mineRows.map((r) => r.workflow_uuid).sort(), 'only the workflows of this version ran');
+    for (const r of others) assert.equal((await statusRow(r.workflow_uuid)).status, 'ENQUEUED');
+  } finally {
+    await dbosClient.cancelWorkflows(others.map((r) => r.workflow_uuid));
+  }
+});
+
+test('trigger_when_changed_compares_values_not_storage', async () => {
+  // An UPDATE that writes the same value again (as ORMs do for every column) does not change
+  // it, whatever its storage: here a large text stored out of line. Only the real change runs.
+  // 6,400 hex digits: barely compressible, so stored out of line (TOAST).
+  const big = Array.from({ length: 200 }, (_, i) => require('node:crypto').createHash('md5').update(String(i)).digest('hex')).join('');
+  await createTrigTable('trig_toast', 'id int PRIMARY KEY, big text, note text');
+  await q(`INSERT INTO public.trig_toast VALUES (1, $1, 'n')`, [big]);
+  const stored = Number(await val(`SELECT pg_column_size(big) FROM public.trig_toast`));
+  await q(`CREATE TRIGGER trig_toast_stmt AFTER UPDATE ON public.trig_toast REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange', 'when_changed=big', 'columns=id,note')`);
+  await q(`CREATE TRIGGER trig_toast_row AFTER UPDATE ON public.trig_toast
+             FOR EACH ROW EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange', 'when_changed=big', 'columns=id,note')`);
+  await q(`UPDATE public.trig_toast SET big = $1, note = 'same value written again'`, [big]); // no change of big
+  await q(`UPDATE public.trig_toast SET big = big || '', note = 'same value recomputed'`); // no change of big
+  await q(`UPDATE public.trig_toast SET big = big || '!', note = 'really changed'`); // the one change
+  await drain('trig_toast', 2, 20000);
+  await sleep(500);
+  const ran = (await q(`SELECT change -> 'new' ->> 'note' AS note FROM public.trigger_runs WHERE tbl = 'trig_toast' ORDER BY n`)).rows.map((r) => r.note);
+  assert.deepEqual(ran, ['really changed', 'really changed'],
+    `UPDATEs that leave a ${big.length}-character text (${stored} bytes stored) as it was must not count as a change of when_changed=big ` +
+    '(one workflow per trigger for the real change)');
+});
+
+test('trigger_statement_level_survives_a_concurrent_analyze', async () => {
+  // A relation-cache invalidation of the table (here from an ANALYZE in another session) that
+  // arrives while a statement-level trigger is writing its batches must not change what it
+  // writes. The invalidation is made to arrive during the first batch: a third session holds
+  // a lock that batch needs until the ANALYZE has committed. (Autovacuum does the same at
+  // random times: a 10,000-row UPDATE once enqueued only its first 8,000 workflows.)
+  const N = 3000;
+  await createTrigTable('trig_inval', 'id int PRIMARY KEY, v int NOT NULL, note text');
+  await q(`INSERT INTO public.trig_inval SELECT i, i, 'n' || i FROM generate_series(1, ${N}) i`);
+  await q(`CREATE TRIGGER trig_inval_upd AFTER UPDATE ON public.trig_inval REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('${TRIG_Q}', '', 'onRowChange', 'when_changed=v')`);
+  await withOwnConnection(async (a) => {
+    await snapshot(a, 'trig_inval', 'before');
+    await withOwnConnection(async (b) => {
+      await b.query('BEGIN');
+      await b.query('LOCK TABLE dbos.workflow_input IN ACCESS EXCLUSIVE MODE');
+      const aPid = (await a.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      let settled = false;
+      const update = a.query(`UPDATE public.trig_inval SET v = v + 1`).then(() => null, (e) => e).finally(() => {
+        settled = true;
+      });
+      try {
+        await waitFor('the UPDATE to wait for the lock', async () =>
+          settled || (await one(`SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`, [aPid])).wait_event_type === 'Lock', 10000, 50);
+        if (settled) {
+          const e = await update;
+          assert.fail(`the UPDATE ended without waiting for the lock on dbos.workflow_input${e ? `: ${e.message}` : ''}`);
+        }
+        await q(`ANALYZE public.trig_inval`);
+      } finally {
+        await b.query('COMMIT');
+      }
+      const err = await update;
+      if (err) assert.fail(`the ${N}-row UPDATE failed: ${err.message} (SQLSTATE ${err.code})`);
+    });
+    await snapshot(a, 'trig_inval', 'after');
+    await expectChanges(a, 'trig_inval', 'UPDATE', { newPhase: 'after', oldPhase: 'before' });
+    assert.deepEqual(await countByOp(a, 'trig_inval'), { INSERT: 0, UPDATE: N, DELETE: 0 }, `the ${N}-row UPDATE enqueued one workflow per row`);
+  });
+  await drain('trig_inval', N, 60000);
+  await assertTriggerRuns('trig_inval', N);
+}, { timeoutMs: 90000 });
+
+test('trigger_bulk_statement_leaves_later_delays_on_time', async () => {
+  // A bulk statement gives its N rows N distinct milliseconds of created_at, from a per-backend
+  // clock. The delay of a later enqueue in the same backend must still count from now.
+  await createTrigTable('trig_clock', 'id int PRIMARY KEY');
+  await q(`CREATE TRIGGER trig_clock_ins AFTER INSERT ON public.trig_clock REFERENCING NEW TABLE AS new_rows
+             FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('interop_parked', '', 'onRowChange')`);
+  const r = await withOwnConnection(async (c) => {
+    await c.query('BEGIN');
+    await c.query(`INSERT INTO public.trig_clock SELECT generate_series(1, ${TRIG_N})`);
+    await c.query('ROLLBACK');
+    const before = Date.now();
+    const id = (await c.query(`SELECT dbos.enqueue('interop_q', NULL, 'record', '["after-bulk"]', delay => '1 s') AS id`)).rows[0].id;
+    return { before, id };
+  });
+  const row = await statusRow(r.id);
+  const lateBy = Number(row.delay_until_epoch_ms) - (r.before + 1000);
+  try {
+    assert.ok(lateBy <= 1000, `an enqueue with delay '1 s' right after a rolled-back ${TRIG_N}-row trigger statement (same backend) ` +
+      `becomes runnable ${(Number(row.delay_until_epoch_ms) - r.before)} ms after the call (created_at ${Number(row.created_at) - r.before} ms in the future)`);
+    await waitStatus(r.id, ['SUCCESS'], 8000);
+  } finally {
+    await dbosClient.cancelWorkflow(r.id).catch(() => {});
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
 // Main
 
 let passed = 0;
@@ -1135,6 +1793,7 @@ async function runTests() {
   for (const t of tests) {
     if (aborted) return;
     if (ONLY && !ONLY.test(t.name)) continue;
+    const started = Date.now();
     try {
       await Promise.race([
         t.fn(),
@@ -1144,11 +1803,11 @@ async function runTests() {
       ]);
       if (aborted) return;
       passed++;
-      console.log(`PASS ${t.name}`);
+      console.log(`PASS ${t.name}${TIMES ? ` (${Date.now() - started} ms)` : ''}`);
     } catch (e) {
       if (aborted) return;
       failed++;
-      console.log(`FAIL ${t.name}: ${oneLine(e && e.message ? e.message : e)}`);
+      console.log(`FAIL ${t.name}: ${oneLine(e && e.message ? e.message : e)}${TIMES ? ` (${Date.now() - started} ms)` : ''}`);
     }
     if (worker && (worker.exitCode !== null || worker.signalCode !== null)) {
       console.log(`FAIL worker_alive: the worker exited (code ${worker.exitCode}, signal ${worker.signalCode}); see ${WORKER_LOG}`);

@@ -29,7 +29,7 @@ const QUEUES = {
   // large per-worker concurrency and a short polling interval.
   interop_trig: {
     workerConcurrency: Number(process.env.INTEROP_TRIG_CONCURRENCY || 500),
-    minPollingIntervalMs: Number(process.env.INTEROP_TRIG_POLL_MS || 50),
+    minPollingIntervalMs: Number(process.env.INTEROP_TRIG_POLL_MS || 100),
   },
 };
 // Registered (row in dbos.queues) but NOT polled by this worker (listenQueues excludes
@@ -147,7 +147,6 @@ DBOS.registerWorkflow(richImpl, { name: 'rich' });
 let appPool = null;
 let pending = [];
 let flushTimer = null;
-const RECORD_MODE = process.env.INTEROP_TRIG_RECORD || 'batched';
 async function flushRuns() {
   flushTimer = null;
   const batch = pending;
@@ -168,13 +167,8 @@ async function flushRuns() {
 }
 function recordRun(rec) {
   if (!appPool) {
-    appPool = new Pool({ connectionString: SYSDB_URL, max: Number(process.env.INTEROP_APP_POOL_SIZE || 4) });
+    appPool = new Pool({ connectionString: SYSDB_URL, max: 4 });
     appPool.on('error', () => {});
-  }
-  if (RECORD_MODE === 'none') return Promise.resolve();
-  if (RECORD_MODE === 'direct') {
-    return appPool.query(`INSERT INTO public.trigger_runs (workflow_id, op, tbl, row_id, change, ran_at) VALUES ($1, $2, $3, $4, $5, clock_timestamp())`,
-      [rec.workflowId, rec.op, rec.tbl, rec.rowId, rec.change]);
   }
   return new Promise((resolve, reject) => {
     pending.push({ ...rec, resolve, reject });
