@@ -67,5 +67,10 @@ DBOS_PGPORT=54350 DBOS_PGDATA=/tmp/dbos_fuzz/data DBOS_PGSOCK=/tmp/dbos_fuzz/soc
 echo "== reliability, short version (its own cluster; the long soak: test/reliability/run.sh)"
 suite reliability test/reliability/run.sh --quick
 
+if [ -z "${DBOS_SKIP_SANITIZE:-}" ]; then
+  echo "== sanitize: regression, isolation and interop under ASan + UBSan (own build and cluster)"
+  suite sanitize test/sanitize/run.sh
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
