@@ -1782,6 +1782,315 @@ test('trigger_bulk_statement_leaves_later_delays_on_time', async () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Management and observability functions (1.1) against the real worker and DBOSClient
+
+const ids = (rows) => rows.map((r) => r.workflow_id);
+const sdkIds = (list) => list.map((w) => w.workflowID);
+
+async function sqlSteps(id) {
+  return (await q(`SELECT function_id, function_name, output, error, child_workflow_id FROM dbos.list_workflow_steps($1) ORDER BY function_id`, [id])).rows;
+}
+
+test('mgmt_cancel_then_resume_long_runs_to_success', async () => {
+  const id = await enqueue('interop_q', null, 'long', [2500], { workflow_id: wid('mg-cancel-long') });
+  await waitStatus(id, ['PENDING'], 10000);
+  await q('SELECT dbos.cancel_workflow($1)', [id]);
+  const t = await dbosClient.getWorkflow(id);
+  assert.equal(t.status, 'CANCELLED', 'DBOSClient.getWorkflow sees CANCELLED after dbos.cancel_workflow');
+  await expectPgError(getResult(id, 5), 'DB002', 'get_result of a workflow cancelled by dbos.cancel_workflow');
+  await sleep(3000); // the worker must not finish it on its own
+  assert.equal((await dbosClient.getWorkflow(id)).status, 'CANCELLED', 'still CANCELLED after its sleep would have ended');
+  const r = await val('SELECT dbos.resume_workflow($1) AS r', [id]);
+  assert.equal(r, id, 'resume_workflow returns the ID');
+  assert.equal(await getResult(id, 20), 'long-finished', 'resumed workflow runs to SUCCESS on the worker');
+  const t2 = await dbosClient.getWorkflow(id);
+  assert.equal(t2.status, 'SUCCESS');
+  assert.equal(t2.output, 'long-finished');
+});
+
+test('mgmt_fork_from_step0_reexecutes_all_steps', async () => {
+  const orig = await enqueue('interop_q', null, 'steps', ['f0'], { workflow_id: wid('mg-steps-f0') });
+  const out = await getResult(orig);
+  const fid = await val('SELECT dbos.fork_workflow($1, 0, $2) AS f', [orig, wid('mg-steps-f0-fork')]);
+  assert.equal(fid, wid('mg-steps-f0-fork'));
+  const fout = await getResult(fid, 20);
+  assert.equal(fout.tag, 'f0', 'fork has the same input');
+  assert.equal(fout.wf, fid);
+  for (let i = 0; i < 3; i++) assert.ok(fout.ns[i] > out.ns[2], `step ${i} re-executed (fork ${fout.ns} vs original ${out.ns})`);
+  const t = await dbosClient.getWorkflow(fid);
+  assert.equal(t.status, 'SUCCESS');
+  assert.equal(t.forkedFrom, orig, 'DBOSClient sees forkedFrom');
+  assert.equal(await val('SELECT forked_from FROM dbos.get_status($1)', [fid]), orig);
+  assert.deepEqual(t.output, fout);
+});
+
+test('mgmt_fork_from_later_step_reuses_copied_steps', async () => {
+  const orig = await enqueue('interop_q', null, 'steps', ['f2'], { workflow_id: wid('mg-steps-f2') });
+  const out = await getResult(orig);
+  const fid = await val('SELECT dbos.fork_workflow($1, 2) AS f', [orig]);
+  assert.notEqual(fid, orig);
+  const fout = await getResult(fid, 20);
+  assert.deepEqual(fout.ns.slice(0, 2), out.ns.slice(0, 2), `steps 0-1 copied, not re-run (fork ${fout.ns} vs original ${out.ns})`);
+  assert.ok(fout.ns[2] > out.ns[2], `step 2 re-executed (fork ${fout.ns} vs original ${out.ns})`);
+  const t = await dbosClient.getWorkflow(fid);
+  assert.equal(t.status, 'SUCCESS');
+  assert.equal(t.forkedFrom, orig);
+  // The same fork made by DBOSClient gives the same copied steps.
+  const sdkFork = await dbosClient.forkWorkflow(orig, 2, { newWorkflowID: wid('mg-steps-f2-sdkfork') });
+  const sout = await dbosClient.retrieveWorkflow(sdkFork).getResult({ pollingIntervalMs: 100 });
+  assert.deepEqual(sout.ns.slice(0, 2), out.ns.slice(0, 2));
+  const a = (await sqlSteps(fid)).map((s) => [s.function_id, s.function_name]);
+  const b = (await sqlSteps(sdkFork)).map((s) => [s.function_id, s.function_name]);
+  assert.deepEqual(a, b, 'SQL fork and DBOSClient fork have the same steps');
+});
+
+test('mgmt_list_workflow_steps_matches_DBOSClient', async () => {
+  const sid = await enqueue('interop_q', null, 'steps', ['ls'], { workflow_id: wid('mg-ls-steps') });
+  await getResult(sid);
+  const pid = await enqueue('interop_q', null, 'parent', [21], { workflow_id: wid('mg-ls-parent') });
+  await getResult(pid);
+  const eid = await enqueue('interop_q', null, 'events', [0, false], { workflow_id: wid('mg-ls-events') });
+  await getResult(eid);
+  for (const id of [sid, pid, eid]) {
+    const sql = await sqlSteps(id);
+    const sdk = await dbosClient.listWorkflowSteps(id);
+    assert.ok(sdk && sdk.length > 0, `DBOSClient lists steps of ${id}`);
+    assert.deepEqual(sql.map((s) => s.function_id), sdk.map((s) => s.functionID), `function ids of ${id}`);
+    assert.deepEqual(sql.map((s) => s.function_name), sdk.map((s) => s.name), `function names of ${id}`);
+    assert.deepEqual(sql.map((s) => s.child_workflow_id), sdk.map((s) => s.childWorkflowID ?? null), `child workflow ids of ${id}`);
+    // Outputs: compare the JSON forms (the SDK revives Dates etc.).
+    const norm = (v) => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
+    assert.deepEqual(sql.map((s) => s.output), sdk.map((s) => norm(s.output)), `outputs of ${id}`);
+    assert.deepEqual(sql.map((s) => s.error === null), sdk.map((s) => s.error === null), `errors of ${id}`);
+    const ep = (t) => (t === null || t === undefined ? null : new Date(t).getTime());
+    const tm = (await q(`SELECT started_at, completed_at FROM dbos.list_workflow_steps($1) ORDER BY function_id`, [id])).rows;
+    assert.deepEqual(tm.map((s) => [ep(s.started_at), ep(s.completed_at)]), sdk.map((s) => [s.startedAtEpochMs ?? null, s.completedAtEpochMs ?? null]), `step times of ${id}`);
+  }
+  await expectPgError(q('SELECT * FROM dbos.list_workflow_steps($1)', [wid('mg-no-such')]), 'DB004', 'list_workflow_steps of an unknown workflow');
+});
+
+test('mgmt_get_events_matches_setEvent_and_getEvent', async () => {
+  const events = { alpha: 1, beta: 'two', gamma: { nested: [1, null, true] }, delta: null, 'ü key': ['x'] };
+  const id = await enqueue('interop_q', null, 'multiEvents', [events], { workflow_id: wid('mg-events') });
+  await getResult(id);
+  const rows = (await q('SELECT key, value FROM dbos.get_events($1) ORDER BY key', [id])).rows;
+  const got = Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  assert.deepEqual(got, events, 'get_events returns every event the workflow set');
+  for (const k of Object.keys(events)) {
+    const viaSdk = await dbosClient.getEvent(id, k, { timeoutSeconds: 5, pollingIntervalMs: 100 });
+    assert.deepEqual(got[k], viaSdk, `event ${k}: get_events vs DBOSClient.getEvent`);
+  }
+  // The rich TS-typed events of the 'events' workflow, too.
+  const eid = await enqueue('interop_q', null, 'events', [0, false], { workflow_id: wid('mg-events2') });
+  await getResult(eid);
+  const rows2 = (await q('SELECT key, value FROM dbos.get_events($1)', [eid])).rows;
+  assert.deepEqual(rows2.map((r) => r.key).sort(), ['date', 'num', 'obj', 'rich', 'withDate']);
+  for (const r of rows2) assert.deepEqual(r.value, await getEvent(eid, r.key), `get_events vs get_event for ${r.key}`);
+  assert.equal((await q('SELECT * FROM dbos.get_events($1)', [await enqueue('interop_q', null, 'add', [1, 1])])).rows.length, 0);
+});
+
+test('mgmt_read_stream_matches_DBOSClient_readStream', async () => {
+  const values = [1, 'two', { three: [3] }, null, true, 'ü'];
+  const id = await enqueue('interop_q', null, 'streamer', ['s1', values], { workflow_id: wid('mg-stream') });
+  assert.equal(await getResult(id), values.length);
+  const rows = (await q('SELECT "offset", value FROM dbos.read_stream($1, $2)', [id, 's1'])).rows;
+  assert.deepEqual(rows.map((r) => r.offset), values.map((_, i) => i), 'offsets 0..n-1');
+  assert.deepEqual(rows.map((r) => r.value), values, 'read_stream returns exactly the values written, in order');
+  const sdk = [];
+  for await (const v of dbosClient.readStream(id, 's1')) sdk.push(v);
+  assert.deepEqual(rows.map((r) => r.value), sdk, 'read_stream vs DBOSClient.readStream');
+  const from = (await q('SELECT value FROM dbos.read_stream($1, $2, 3)', [id, 's1'])).rows.map((r) => r.value);
+  assert.deepEqual(from, values.slice(3), 'from_offset');
+  assert.equal((await q('SELECT * FROM dbos.read_stream($1, $2)', [id, 'nokey'])).rows.length, 0, 'unknown key: no rows');
+});
+
+test('mgmt_list_workflows_filters_match_DBOSClient', async () => {
+  const tag = wid('mg-list');
+  const done = [];
+  for (let i = 0; i < 5; i++) done.push(await enqueue('interop_q', null, 'steps', [`${tag}-${i}`]));
+  for (const id of done) await getResult(id);
+  const cases = [
+    [{ workflow_name: 'steps' }, { workflowName: 'steps' }],
+    [{ workflow_name: 'steps', status: ['SUCCESS'] }, { workflowName: 'steps', status: ['SUCCESS'] }],
+    [{ workflow_name: 'steps', limit_rows: 3, offset_rows: 2 }, { workflowName: 'steps', limit: 3, offset: 2 }],
+    [{ workflow_name: 'steps', descending: true, limit_rows: 4 }, { workflowName: 'steps', sortDesc: true, limit: 4 }],
+    [{ status: ['CANCELLED', 'ERROR'] }, { status: ['CANCELLED', 'ERROR'] }],
+    [{ queue_name: 'interop_q', workflow_name: 'steps' }, { queueName: 'interop_q', workflowName: 'steps' }],
+    [{ queue_name: 'interop_serial' }, { queueName: 'interop_serial' }],
+    [{ queue_name: 'interop_q', workflow_name: 'add', descending: true }, { queueName: 'interop_q', workflowName: 'add', sortDesc: true }],
+    [{ app_version: APP_VERSION, workflow_name: 'steps' }, { applicationVersion: APP_VERSION, workflowName: 'steps' }],
+  ];
+  // Time windows whose bounds are exactly the created_at of two of the workflows.
+  const c1 = new Date(Number((await statusRow(done[1])).created_at));
+  const c3 = new Date(Number((await statusRow(done[3])).created_at));
+  cases.push([{ workflow_name: 'steps', created_after: c1, created_before: c3 }, { workflowName: 'steps', startTime: c1.toISOString(), endTime: c3.toISOString() }]);
+  cases.push([{ created_after: c1 }, { startTime: c1.toISOString() }]);
+  for (const [sqlArgs, sdkArgs] of cases) {
+    const names = [];
+    const vals = [];
+    for (const [k, v] of Object.entries(sqlArgs)) {
+      vals.push(v);
+      names.push(`${k} => $${vals.length}`);
+    }
+    const rows = (await q(`SELECT workflow_id FROM dbos.list_workflows(${names.join(', ')})`, vals)).rows;
+    const sdk = await dbosClient.listWorkflows(sdkArgs);
+    if (sqlArgs.workflow_name === 'steps') assert.ok(rows.length > 0, `case ${JSON.stringify(sqlArgs)} matched something`);
+    assert.deepEqual(ids(rows), sdkIds(sdk), `list_workflows(${JSON.stringify(sqlArgs)}) vs listWorkflows(${JSON.stringify(sdkArgs)})`);
+  }
+  // load_input / load_output
+  const rows = (await q(`SELECT workflow_id, input, output FROM dbos.list_workflows(workflow_name => 'steps', load_input => true, load_output => true)`)).rows;
+  const sdk = await dbosClient.listWorkflows({ workflowName: 'steps', loadInput: true, loadOutput: true });
+  assert.deepEqual(rows.map((r) => [r.workflow_id, r.input, r.output]), sdk.map((w) => [w.workflowID, w.input, w.output]), 'loaded input/output');
+  const bare = (await q(`SELECT input, output FROM dbos.list_workflows(workflow_name => 'steps', limit_rows => 1)`)).rows[0];
+  assert.deepEqual(bare, { input: null, output: null }, 'input/output not loaded by default');
+});
+
+test('mgmt_list_queued_workflows_match_DBOSClient', async () => {
+  const parked = [];
+  for (let i = 0; i < 4; i++) parked.push(await enqueue('interop_parked', null, i % 2 ? 'add' : 'record', i % 2 ? [i, i] : [`pk${i}`], { workflow_id: wid(`mg-lq-${i}`) }));
+  try {
+    const cases = [
+      [{ queue_name: 'interop_parked' }, { queueName: 'interop_parked' }],
+      [{ queue_name: 'interop_parked', workflow_name: 'add' }, { queueName: 'interop_parked', workflowName: 'add' }],
+      [{ queue_name: 'interop_parked', descending: true, limit_rows: 2, offset_rows: 1 }, { queueName: 'interop_parked', sortDesc: true, limit: 2, offset: 1 }],
+      [{ status: ['ENQUEUED'] }, { status: ['ENQUEUED'] }],
+      [{}, {}],
+    ];
+    for (const [sqlArgs, sdkArgs] of cases) {
+      const names = [];
+      const vals = [];
+      for (const [k, v] of Object.entries(sqlArgs)) {
+        vals.push(v);
+        names.push(`${k} => $${vals.length}`);
+      }
+      const rows = (await q(`SELECT workflow_id FROM dbos.list_queued_workflows(${names.join(', ')})`, vals)).rows;
+      const sdk = await dbosClient.listQueuedWorkflows(sdkArgs);
+      assert.deepEqual(ids(rows), sdkIds(sdk), `list_queued_workflows(${JSON.stringify(sqlArgs)}) vs listQueuedWorkflows(${JSON.stringify(sdkArgs)})`);
+    }
+    const mine = (await q(`SELECT workflow_id, input FROM dbos.list_queued_workflows(queue_name => 'interop_parked', load_input => true)`)).rows
+      .filter((r) => parked.includes(r.workflow_id));
+    assert.deepEqual(mine.map((r) => r.workflow_id), parked, 'the parked workflows, in order');
+    const sdk = (await dbosClient.listQueuedWorkflows({ queueName: 'interop_parked', loadInput: true })).filter((w) => parked.includes(w.workflowID));
+    assert.deepEqual(mine.map((r) => r.input), sdk.map((w) => w.input), 'loaded inputs');
+  } finally {
+    await dbosClient.cancelWorkflows(parked);
+  }
+});
+
+test('mgmt_set_workflow_priority_changes_run_order', async () => {
+  const blocker = await enqueue('interop_serial', null, 'long', [1500], { workflow_id: wid('mg-prio-block') });
+  await waitStatus(blocker, ['PENDING'], 10000);
+  const tags = ['A', 'B', 'C', 'D'];
+  const idsBy = {};
+  for (const t of tags) idsBy[t] = await enqueue('interop_serial', null, 'record', [t], { workflow_id: wid('mg-prio-' + t), priority: 5 });
+  await q('SELECT dbos.set_workflow_priority($1, 1)', [idsBy.C]);
+  await q('SELECT dbos.set_workflow_priority($1, 9)', [idsBy.A]);
+  await dbosClient.setWorkflowPriority(idsBy.D, 3);
+  assert.equal((await dbosClient.getWorkflow(idsBy.C)).priority, 1, 'DBOSClient sees the new priority');
+  assert.equal(await val('SELECT priority FROM dbos.get_status($1)', [idsBy.D]), 3);
+  const rows = [];
+  for (const t of tags) rows.push(await waitStatus(idsBy[t], ['SUCCESS'], 20000));
+  const order = rows.map((r) => JSON.parse(r.wo_output)).sort((a, b) => a.startedAt - b.startedAt).map((o) => o.tag);
+  assert.deepEqual(order, ['C', 'D', 'B', 'A'], 'run order after set_workflow_priority');
+  // A finished workflow does not change.
+  await q('SELECT dbos.set_workflow_priority($1, 7)', [idsBy.A]);
+  assert.equal((await statusRow(idsBy.A)).priority, 9, 'a SUCCESS workflow keeps its priority');
+});
+
+test('mgmt_fork_to_parked_queue_copies_what_DBOSClient_copies', async () => {
+  // Forks left on the unpolled queue, so the copied rows can be compared before anything runs.
+  const sid = await enqueue('interop_q', null, 'streamer', ['fk', [10, 20, 30, 40]], { workflow_id: wid('mg-fk-stream') });
+  await getResult(sid);
+  const eid = await enqueue('interop_q', null, 'multiEvents', [{ e0: 0, e1: 'one', e2: [2], e3: { three: 3 } }], { workflow_id: wid('mg-fk-events') });
+  await getResult(eid);
+  const forks = [];
+  try {
+    for (const [orig, step] of [[sid, 0], [sid, 2], [sid, 5], [eid, 2], [eid, 4]]) {
+      const a = await val(`SELECT dbos.fork_workflow($1, $2, queue_name => 'interop_parked') AS f`, [orig, step]);
+      const b = await dbosClient.forkWorkflow(orig, step, { queueName: 'interop_parked' });
+      forks.push(a, b);
+      const what = `fork of ${orig} at ${step}`;
+      const ra = await statusRow(a);
+      const rb = await statusRow(b);
+      for (const col of ['status', 'name', 'class_name', 'config_name', 'queue_name', 'forked_from', 'priority', 'application_version',
+        'application_name', 'authenticated_user', 'recovery_attempts', 'workflow_timeout_ms', 'serialization', 'wi_inputs', 'parent_workflow_uuid']) {
+        assert.deepEqual(ra[col], rb[col], `${what}: column ${col} (SQL ${JSON.stringify(ra[col])}, DBOSClient ${JSON.stringify(rb[col])})`);
+      }
+      const steps = async (id) => (await q(`SELECT function_id, function_name, output, error FROM dbos.operation_outputs WHERE workflow_uuid = $1 ORDER BY function_id`, [id])).rows;
+      assert.deepEqual(await steps(a), await steps(b), `${what}: copied operation_outputs`);
+      const strm = async (id) => (await q(`SELECT key, "offset", value FROM dbos.streams WHERE workflow_uuid = $1 ORDER BY key, "offset"`, [id])).rows;
+      assert.deepEqual(await strm(a), await strm(b), `${what}: copied streams`);
+      const ev = async (id) => (await q(`SELECT key, value FROM dbos.workflow_events WHERE workflow_uuid = $1 ORDER BY key`, [id])).rows;
+      assert.deepEqual(await ev(a), await ev(b), `${what}: copied events`);
+      assert.deepEqual((await q('SELECT key, value FROM dbos.get_events($1) ORDER BY key', [a])).rows,
+        (await q('SELECT key, value FROM dbos.get_events($1) ORDER BY key', [b])).rows, `${what}: get_events of the two forks`);
+    }
+    // A stream copied without its close marker: read_stream stops at the last value written.
+    const partial = forks[2];
+    assert.deepEqual((await q('SELECT value FROM dbos.read_stream($1, $2)', [partial, 'fk'])).rows.map((r) => r.value), [10, 20]);
+  } finally {
+    await dbosClient.cancelWorkflows(forks);
+  }
+});
+
+test('mgmt_cancel_and_resume_rows_match_DBOSClient', async () => {
+  const a = await enqueue('interop_parked', null, 'add', [1, 2], { workflow_id: wid('mg-cr-sql'), deduplication_id: wid('mg-cr-dd-sql'), priority: 4, timeout: '30 s' });
+  const b = await enqueue('interop_parked', null, 'add', [1, 2], { workflow_id: wid('mg-cr-sdk'), deduplication_id: wid('mg-cr-dd-sdk'), priority: 4, timeout: '30 s' });
+  await q('SELECT dbos.cancel_workflow($1)', [a]);
+  await dbosClient.cancelWorkflow(b);
+  const cols = ['status', 'queue_name', 'deduplication_id', 'priority', 'recovery_attempts', 'workflow_timeout_ms', 'started_at_epoch_ms', 'executor_id', 'queue_partition_key'];
+  const cmp = async (what) => {
+    const ra = await statusRow(a);
+    const rb = await statusRow(b);
+    for (const col of cols) assert.deepEqual(ra[col], rb[col], `${what}: column ${col} (SQL ${JSON.stringify(ra[col])}, DBOSClient ${JSON.stringify(rb[col])})`);
+    assert.equal(ra.workflow_deadline_epoch_ms === null, rb.workflow_deadline_epoch_ms === null, `${what}: deadline set or not`);
+    return ra;
+  };
+  const c = await cmp('after cancel');
+  assert.equal(c.status, 'CANCELLED');
+  // The deduplication ID is free again.
+  const again = await enqueue('interop_parked', null, 'add', [3, 4], { deduplication_id: wid('mg-cr-dd-sql') });
+  await dbosClient.cancelWorkflow(again);
+  // Resume both onto the internal queue: they run on the worker.
+  await q('SELECT dbos.resume_workflow($1)', [a]);
+  await dbosClient.resumeWorkflow(b);
+  assert.deepEqual(await getResult(a), { sum: 3 });
+  assert.deepEqual(await getResult(b), { sum: 3 });
+  await cmp('after resume');
+  // Cancelling a finished workflow leaves it as is.
+  await q('SELECT dbos.cancel_workflow($1)', [a]);
+  assert.equal((await dbosClient.getWorkflow(a)).status, 'SUCCESS');
+  await expectPgError(q('SELECT dbos.cancel_workflow($1)', [wid('mg-cr-none')]), 'DB004', 'cancel_workflow of an unknown workflow');
+});
+
+test('mgmt_delete_workflow_and_children', async () => {
+  const id = await enqueue('interop_q', null, 'streamer', ['d', [1, 2]], { workflow_id: wid('mg-del-one') });
+  await getResult(id);
+  await q('SELECT dbos.delete_workflow($1)', [id]);
+  assert.equal(await dbosClient.getWorkflow(id), undefined, 'DBOSClient.getWorkflow finds nothing after delete_workflow');
+  assert.equal((await q('SELECT 1 FROM dbos.operation_outputs WHERE workflow_uuid = $1', [id])).rows.length, 0, 'no steps left');
+  assert.equal((await q('SELECT 1 FROM dbos.streams WHERE workflow_uuid = $1', [id])).rows.length, 0, 'no stream rows left');
+  await q('SELECT dbos.delete_workflow($1)', [id]); // unknown: no-op
+  // Parent without delete_children: the child stays.
+  const p1 = await enqueue('interop_q', null, 'parent', [4], { workflow_id: wid('mg-del-p1') });
+  const r1 = await getResult(p1);
+  assert.equal(r1.childResult.child, 8);
+  const c1 = r1.childID;
+  assert.equal((await dbosClient.getWorkflow(c1)).parentWorkflowID, p1);
+  await q('SELECT dbos.delete_workflow($1)', [p1]);
+  assert.equal(await dbosClient.getWorkflow(p1), undefined);
+  assert.ok(await dbosClient.getWorkflow(c1), 'child kept without delete_children');
+  // Parent with delete_children: both go.
+  const p2 = await enqueue('interop_q', null, 'parent', [5], { workflow_id: wid('mg-del-p2') });
+  const r2 = await getResult(p2);
+  const c2 = r2.childID;
+  assert.ok(await dbosClient.getWorkflow(c2));
+  await q('SELECT dbos.delete_workflow($1, true)', [p2]);
+  assert.equal(await dbosClient.getWorkflow(p2), undefined, 'parent deleted');
+  assert.equal(await dbosClient.getWorkflow(c2), undefined, 'child deleted with delete_children');
+});
+
+// ---------------------------------------------------------------------------------------------
 // Main
 
 let passed = 0;

@@ -188,6 +188,46 @@ async function onRowChangeImpl(change) {
 }
 DBOS.registerWorkflow(onRowChangeImpl, { name: 'onRowChange' });
 
+// ---- workflows for the management tests (cancel/resume/fork/steps/events/streams) -----------
+
+// Three DBOS steps; each returns a per-process execution counter, so a re-executed step gives a
+// new value and a step whose checkpoint was copied (fork with start_step > 0) gives the old one.
+let stepExecutions = 0;
+async function stepsImpl(tag) {
+  const a = await DBOS.runStep(async () => ({ step: 'a', n: ++stepExecutions, tag }), { name: 'stepA' });
+  const b = await DBOS.runStep(async () => ({ step: 'b', n: ++stepExecutions, prev: a.n }), { name: 'stepB' });
+  const c = await DBOS.runStep(async () => ({ step: 'c', n: ++stepExecutions, prev: b.n }), { name: 'stepC' });
+  return { tag, ns: [a.n, b.n, c.n], wf: DBOS.workflowID };
+}
+DBOS.registerWorkflow(stepsImpl, { name: 'steps' });
+
+// Sets one event per entry of `events` (an object), then returns its keys.
+async function multiEventsImpl(events) {
+  for (const [k, v] of Object.entries(events)) await DBOS.setEvent(k, v);
+  return Object.keys(events);
+}
+DBOS.registerWorkflow(multiEventsImpl, { name: 'multiEvents' });
+
+// Writes each value of `values` to stream `key`, optionally closes it, and returns the count.
+async function streamerImpl(key, values, close) {
+  for (const v of values) await DBOS.writeStream(key, v);
+  if (close !== false) await DBOS.closeStream(key);
+  return values.length;
+}
+DBOS.registerWorkflow(streamerImpl, { name: 'streamer' });
+
+// A child workflow, and a parent that starts it (DBOS.startWorkflow) and awaits it.
+async function childImpl(x) {
+  return { child: x * 2, wf: DBOS.workflowID };
+}
+const childWf = DBOS.registerWorkflow(childImpl, { name: 'child' });
+async function parentImpl(x) {
+  const h = await DBOS.startWorkflow(childWf)(x);
+  const r = await h.getResult();
+  return { parent: x, childID: h.workflowID, childResult: r };
+}
+DBOS.registerWorkflow(parentImpl, { name: 'parent' });
+
 // ---- a class-method workflow ----------------------------------------------------------------
 
 class Greeter {
