@@ -55,6 +55,8 @@ enum StatementId {
   S_RESULT,           // status, output, error, serialization, xmin
   S_STATUS,           // the workflow_info columns
   S_ENQUEUE_BULK,     // insert many status (+ input) rows from arrays, return those created
+  S_ENQUEUE_BULK_NEW, // the same for rows that cannot conflict (new UUIDs, no deduplication ID)
+  S_ENQUEUE_BULK_NEW_INPUT,
   S_CANCEL,           // management (id, now_ms): the row changes of DBOSClient's methods
   S_RESUME,           // (id, queue, now_ms)
   S_SET_PRIORITY,     // (id, priority, now_ms)
@@ -116,6 +118,7 @@ struct EnqueueRow {
   Datum inputs;      // text
   bool return_existing;
   int64 created_at;  // 0: now (next_epoch_ms)
+  bool new_id;       // workflow_id is a UUID we just generated
 };
 // Raises 0A000 when the schema lacks a column an option needs.
 void check_enqueue_features(const Profile *p, bool delay, bool partition, bool application_name);

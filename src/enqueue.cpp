@@ -263,6 +263,14 @@ void write_batch(const Profile *p, Pending *rows, int count) {
   v[BP_SERIALIZATION] = text_or_null(shared->serialization, n, BP_SERIALIZATION);
   v[BP_DELAY_MS] = Int64GetDatum(shared->delay_ms > 0 ? epoch_ms_now() + shared->delay_ms : 0);  // delay until
   v[BP_APP_NAME] = text_or_null(shared->application_name, n, BP_APP_NAME);
+  bool can_conflict = false;
+  for (int i = 0; i < count && !can_conflict; i++)
+    can_conflict = !rows[i].row.new_id || rows[i].row.deduplication_id != nullptr;
+  if (!can_conflict) {
+    run_statement(statement(p, S_ENQUEUE_BULK_NEW), v, n, false, SPI_OK_INSERT);
+    if (p->input_table) run_statement(statement(p, S_ENQUEUE_BULK_NEW_INPUT), v, n, false, SPI_OK_INSERT);
+    return;
+  }
   run_statement(statement(p, S_ENQUEUE_BULK), v, n, false, SPI_OK_SELECT);
 
   int created_count = (int)SPI_processed;

@@ -74,6 +74,7 @@ DBOS_FUNCTION(dbos_enqueue) {
 
   EnqueueRow row = {};
   row.workflow_id = r.workflow_id ? r.workflow_id : new_uuid();
+  row.new_id = r.workflow_id == nullptr;
   row.workflow_name = r.workflow_name;
   row.workflow_class = r.workflow_class;
   row.config_name = r.config_name;

@@ -59,7 +59,7 @@ void enqueue_text(const Profile *p, StringInfo sql) {
 
 // Many rows at once from parameter arrays (statement-level triggers): the same columns
 // as enqueue_text, one INSERT ... SELECT FROM unnest per batch.
-void enqueue_bulk_text(const Profile *p, StringInfo sql) {
+void enqueue_bulk_text(const Profile *p, StringInfo sql, bool can_conflict) {
   const char *s = p->quoted_schema;
   StringInfoData cols, vals;
   initStringInfo(&cols);
@@ -91,6 +91,16 @@ void enqueue_bulk_text(const Profile *p, StringInfo sql) {
   if (p->creator_xid) {
     appendStringInfoString(&cols, ", creator_xid");
     appendStringInfoString(&vals, ", r.creator");
+  }
+  if (!can_conflict) {
+    // New UUIDs and no deduplication IDs: no unique index can object, so a plain INSERT
+    // (the ON CONFLICT pre-checks cost a fifth of a bulk enqueue).
+    appendStringInfo(sql,
+                     "INSERT INTO %s.workflow_status (%s) SELECT %s FROM ROWS FROM (pg_catalog.unnest($1), "
+                     "pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), "
+                     "pg_catalog.unnest($5), pg_catalog.unnest($6)) AS r(id, inputs, created_at, dedup, part, creator)",
+                     s, cols.data, vals.data);
+    return;
   }
   appendStringInfo(sql,
                    "WITH rows AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
@@ -521,8 +531,22 @@ Text build(const Profile *p, StatementId id) {
       t.nargs = 3;
       t.types[2] = INT4OID;
       break;
+    case S_ENQUEUE_BULK_NEW_INPUT:
+      appendStringInfo(&sql,
+                       "INSERT INTO %s.workflow_input (workflow_uuid, inputs%s) SELECT r.id, r.inputs%s "
+                       "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) "
+                       "AS r(id, inputs, created_at)",
+                       s, p->input_retention ? ", retention_timestamp" : "", p->input_retention ? ", r.created_at" : "");
+      t.nargs = BP_COUNT;
+      t.types[BP_IDS] = t.types[BP_INPUTS] = t.types[BP_DEDUP] = t.types[BP_PARTITION] =
+          t.types[BP_CREATOR_XID] = TEXTARRAYOID;
+      t.types[BP_CREATED_AT] = INT8ARRAYOID;
+      t.types[BP_PRIORITY] = INT4OID;
+      t.types[BP_TIMEOUT_MS] = t.types[BP_DELAY_MS] = INT8OID;
+      break;
+    case S_ENQUEUE_BULK_NEW:
     case S_ENQUEUE_BULK:
-      enqueue_bulk_text(p, &sql);
+      enqueue_bulk_text(p, &sql, id == S_ENQUEUE_BULK);
       t.nargs = BP_COUNT;
       t.types[BP_IDS] = t.types[BP_INPUTS] = t.types[BP_DEDUP] = t.types[BP_PARTITION] =
           t.types[BP_CREATOR_XID] = TEXTARRAYOID;

@@ -349,6 +349,7 @@ EnqueueRow row_for(const TriggerConfig *c, const Change *ch) {
   row.partition_key = ch->partition;
   row.serialization = "portable_json";
   row.inputs = ch->inputs;
+  row.new_id = c->id_column == 0;
   return row;
 }
 
