@@ -45,7 +45,9 @@ bool table_has_column(const Profile *profile, TableId table, const char *column)
 // --- statements.cpp -------------------------------------------------------------------------
 enum StatementId {
   S_ENQUEUE,          // insert the status row (with inputs before 109), nothing on conflict
-  S_ENQUEUE_INPUT,    // insert the input row (109 and later)
+  S_ENQUEUE_NEW,      // the same for a row that cannot conflict (new UUID, no deduplication ID)
+  S_ENQUEUE_INPUT,    // insert the input row (109 and later), nothing on conflict
+  S_ENQUEUE_INPUT_NEW,
   S_WORKFLOW_LOOKUP,  // name, class_name, config_name, status of an ID
   S_DEDUP_LOOKUP,     // holder of (queue, deduplication ID)
   S_QUEUE_EXISTS,     // queues row of a name
@@ -54,9 +56,10 @@ enum StatementId {
   S_EVENT,            // value, serialization of an event
   S_RESULT,           // status, output, error, serialization, xmin
   S_STATUS,           // the workflow_info columns
-  S_ENQUEUE_BULK,     // insert many status (+ input) rows from arrays, return those created
-  S_ENQUEUE_BULK_NEW, // the same for rows that cannot conflict (new UUIDs, no deduplication ID)
-  S_ENQUEUE_BULK_NEW_INPUT,
+  S_ENQUEUE_BULK,     // insert many status rows from arrays, nothing on conflict, return those created
+  S_ENQUEUE_BULK_INPUT,      // input rows of the rows flagged as created
+  S_ENQUEUE_BULK_NEW,        // status rows that cannot conflict (new UUIDs, no deduplication IDs)
+  S_ENQUEUE_BULK_NEW_INPUT,  // their input rows
   S_CANCEL,           // management (id, now_ms): the row changes of DBOSClient's methods
   S_RESUME,           // (id, queue, now_ms)
   S_SET_PRIORITY,     // (id, priority, now_ms)
@@ -85,7 +88,7 @@ enum EnqueueParam {
 enum BulkParam {
   BP_IDS, BP_INPUTS, BP_CREATED_AT, BP_DEDUP, BP_PARTITION, BP_CREATOR_XID, BP_STATUS, BP_NAME,
   BP_CLASS, BP_CONFIG, BP_QUEUE, BP_APP_VERSION, BP_PRIORITY, BP_TIMEOUT_MS, BP_SERIALIZATION,
-  BP_DELAY_MS, BP_APP_NAME, BP_COUNT
+  BP_DELAY_MS, BP_APP_NAME, BP_CREATED, BP_COUNT
 };
 enum SendParam { SP_DEST, SP_TOPIC, SP_MESSAGE, SP_SERIALIZATION, SP_MESSAGE_UUID, SP_CREATED_AT, SP_COUNT };
 // Parameters of the list statements.
@@ -117,21 +120,28 @@ struct EnqueueRow {
   const char *serialization;
   Datum inputs;      // text
   bool return_existing;
-  int64 created_at;  // 0: now (next_epoch_ms)
   bool new_id;       // workflow_id is a UUID we just generated
+};
+// Many workflows that share everything but their ID, inputs, deduplication ID and partition
+// key (taken from `shared` when the array is nullptr).
+struct EnqueueBatch {
+  const EnqueueRow *shared;
+  int count;
+  const char **workflow_ids;
+  bool all_new_ids;  // every ID is a UUID we just generated
+  Datum *inputs;
+  const char **deduplication_ids;
+  const char **partition_keys;
 };
 // Raises 0A000 when the schema lacks a column an option needs.
 void check_enqueue_features(const Profile *p, bool delay, bool partition, bool application_name);
 // Warns once per backend and queue when the queue has no row in the queues table.
 void check_queue_registered(const Profile *p, const char *queue);
-// Writes the workflow (or finds it: idempotent ID, return_existing); returns its ID.
+// Writes the workflow now (or finds it: idempotent ID, return_existing); returns its ID.
 const char *enqueue_row(const Profile *p, const EnqueueRow *row);
-// Buffers the workflow; it is written in bulk by flush_enqueues(), which the hooks call at
-// the end of the statement, before the next query, and before commit.
-void enqueue_later(const Profile *p, const EnqueueRow *row);
-// Returns whether rows were written.
-bool flush_enqueues();
-void define_deferred_enqueues();
+// Writes the batch now with set-based statements; returns each row's ID (the holder's for
+// return_existing) in input order. The outcome is that of enqueue_row on each row in order.
+const char **enqueue_batch(const Profile *p, const EnqueueBatch *batch);
 
 // --- wakeups.cpp ----------------------------------------------------------------------------
 // What a wait waits for: rows of workflow_events, or of workflow_status / workflow_output.
@@ -154,10 +164,15 @@ bool wait_until(PollFn poll, void *state, int64 timeout_ms, uint32 kinds);
 // for a workflow written by the caller's own open transaction.
 void check_can_wait(const char *workflow_id, TransactionId status_xmin, const char *what);
 
-// --- clock ----------------------------------------------------------------------------------
-// Epoch milliseconds, strictly increasing within this backend.
-int64 next_epoch_ms();
+// --- clock.cpp ------------------------------------------------------------------------------
 int64 epoch_ms_now();
+int64 timestamp_to_epoch_ms(TimestampTz ts);
+// created_at of the next `count` rows of this backend: row i (from 0) gets created_at_of(c, i).
+struct CreatedAt {
+  int64 base, limit;
+};
+CreatedAt reserve_created_at(int64 count);
+inline int64 created_at_of(CreatedAt c, int64 i) { return c.base + i < c.limit ? c.base + i : c.limit; }
 
 // --- payloads_pg.cpp --------------------------------------------------------------------------
 // Decodes a stored payload into a jsonb Datum.

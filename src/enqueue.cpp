@@ -1,17 +1,11 @@
-// Writing workflows into the DBOS tables: the status (+ input) rows, the conflict rules of
-// DBOS (idempotent ID, deduplication), the unregistered-queue warning, and enqueues deferred
-// to the end of the statement so that many are written with one multi-row statement.
-// Postgres side.
+// Writing workflows into the DBOS tables at the call: the status (+ input) rows of one
+// workflow, or of many with set-based statements, DBOS's conflict rules (idempotent ID,
+// deduplication) and the unregistered-queue warning. Postgres side.
 #include "dbos_client.hpp"
 
 extern "C" {
-#include "access/xact.h"
-#include "executor/executor.h"
-#include "tcop/utility.h"
 #include "utils/array.h"
-#include "utils/datum.h"
 #include "utils/hsearch.h"
-#include "utils/snapmgr.h"
 }
 
 namespace dbos_client {
@@ -34,6 +28,13 @@ void require_feature(bool present, const Profile *p, const char *argument, const
 
 bool same_name(const char *a, const char *b) {  // NULL and '' are the same, as in DBOS
   return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+[[noreturn]] void raise_suppressed_insert(const char *workflow_id) {
+  ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                  errmsg("could not enqueue workflow \"%s\": the row was neither written nor found", workflow_id),
+                  errhint("A trigger or rule on the DBOS table workflow_status may be suppressing "
+                          "inserts; otherwise conflicting rows kept changing: retry.")));
 }
 
 }  // namespace
@@ -72,10 +73,10 @@ void check_queue_registered(const Profile *p, const char *queue) {
   (void)hash_search(queues_seen, queue, HASH_ENTER, &found);
 }
 
-const char *enqueue_row(const Profile *p, const EnqueueRow *row) {
-  int64 now_ms = row->created_at ? row->created_at : next_epoch_ms();
-  Datum v[EP_COUNT];
-  char n[EP_COUNT];
+namespace {
+
+// Parameters of the one-row statements.
+void row_params(const Profile *p, const EnqueueRow *row, int64 created_at, Datum *v, char *n) {
   v[EP_ID] = text_or_null(row->workflow_id, n, EP_ID);
   v[EP_STATUS] = text_or_null(row->delay_ms > 0 ? "DELAYED" : "ENQUEUED", n, EP_STATUS);
   v[EP_NAME] = text_or_null(row->workflow_name, n, EP_NAME);
@@ -89,119 +90,55 @@ const char *enqueue_row(const Profile *p, const EnqueueRow *row) {
   v[EP_TIMEOUT_MS] = Int64GetDatum(row->timeout_ms);
   n[EP_TIMEOUT_MS] = row->timeout_ms >= 0 ? ' ' : 'n';
   v[EP_SERIALIZATION] = text_or_null(row->serialization, n, EP_SERIALIZATION);
-  v[EP_CREATED_AT] = Int64GetDatum(now_ms);
+  v[EP_CREATED_AT] = Int64GetDatum(created_at);
   n[EP_CREATED_AT] = ' ';
   v[EP_INPUTS] = row->inputs;
   n[EP_INPUTS] = ' ';
   v[EP_PARTITION] = text_or_null(row->partition_key, n, EP_PARTITION);
-  // From the real clock: created_at may run ahead of it after a bulk enqueue.
   v[EP_DELAY_UNTIL] = Int64GetDatum(epoch_ms_now() + row->delay_ms);
   n[EP_DELAY_UNTIL] = row->delay_ms > 0 ? ' ' : 'n';
   v[EP_APP_NAME] = text_or_null(row->application_name, n, EP_APP_NAME);
   v[EP_CREATOR_XID] = text_or_null(p->creator_xid ? new_uuid() : nullptr, n, EP_CREATOR_XID);
+}
 
-  // A conflict whose holder vanishes before we look (it completed and released its
-  // deduplication ID) is retried, as DBOS does.
-  for (int attempt = 0;; attempt++) {
-    run_statement(statement(p, S_ENQUEUE), v, n, false, SPI_OK_INSERT);
-    if (SPI_processed == 1) {
-      if (p->input_table) run_statement(statement(p, S_ENQUEUE_INPUT), v, n, false, SPI_OK_INSERT);
-      return row->workflow_id;
-    }
-
-    run_statement(statement(p, S_WORKFLOW_LOOKUP), &v[EP_ID], nullptr, false, SPI_OK_SELECT);
-    if (SPI_processed == 1) {
-      HeapTuple t = SPI_tuptable->vals[0];
-      TupleDesc d = SPI_tuptable->tupdesc;
-      char *name = SPI_getvalue(t, d, 1), *cls = SPI_getvalue(t, d, 2), *cfg = SPI_getvalue(t, d, 3),
-           *status = SPI_getvalue(t, d, 4);
-      if (!same_name(name, row->workflow_name) || !same_name(cls, row->workflow_class) ||
-          !same_name(cfg, row->config_name))
-        ereport(ERROR,
-                (errcode(MAKE_SQLSTATE('D', 'B', '0', '0', '6')),
-                 errmsg("workflow ID \"%s\" is already used by another workflow", row->workflow_id),
-                 errdetail("The existing workflow is \"%s\" (class \"%s\", config \"%s\", status %s); "
-                           "this call enqueues \"%s\" (class \"%s\", config \"%s\").",
-                           name ? name : "", cls ? cls : "", cfg ? cfg : "", status ? status : "",
-                           row->workflow_name, row->workflow_class ? row->workflow_class : "",
-                           row->config_name ? row->config_name : ""),
-                 errhint("Use a new workflow_id, or NULL to have one generated.")));
-      return row->workflow_id;  // same workflow again: idempotent, the first arguments stay
-    }
-    if (row->deduplication_id) {
-      Datum keys[2] = {v[EP_QUEUE], v[EP_DEDUP]};
-      run_statement(statement(p, S_DEDUP_LOOKUP), keys, nullptr, false, SPI_OK_SELECT);
-      if (SPI_processed == 1) {
-        char *holder = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-        if (row->return_existing) return holder;
-        ereport(ERROR,
-                (errcode(ERRCODE_UNIQUE_VIOLATION),
-                 errmsg("workflow deduplicated on queue \"%s\"", row->queue_name),
-                 errdetail("Workflow \"%s\" already holds deduplication ID \"%s\" on queue \"%s\".",
-                           holder, row->deduplication_id, row->queue_name),
-                 errhint("Pass duplication_policy => 'return_existing' to get the existing "
-                         "workflow's ID instead.")));
-      }
-    }
-    if (attempt >= 3)
-      ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                      errmsg("could not enqueue workflow \"%s\": the row was neither written nor found",
-                             row->workflow_id),
-                      errhint("A trigger or rule on the DBOS table workflow_status may be suppressing "
-                              "inserts; otherwise conflicting rows kept changing: retry.")));
+// DBOS's rules for a workflow that the INSERT did not write: the same workflow again is a
+// no-op (its ID), another workflow under the ID is DB006, a held deduplication ID is 23505
+// (or the holder's ID for return_existing). nullptr: nothing holds it any more, retry.
+const char *resolve_conflict(const Profile *p, const EnqueueRow *row) {
+  Datum id = CStringGetTextDatum(row->workflow_id);
+  run_statement(statement(p, S_WORKFLOW_LOOKUP), &id, nullptr, false, SPI_OK_SELECT);
+  if (SPI_processed == 1) {
+    HeapTuple t = SPI_tuptable->vals[0];
+    TupleDesc d = SPI_tuptable->tupdesc;
+    char *name = SPI_getvalue(t, d, 1), *cls = SPI_getvalue(t, d, 2), *cfg = SPI_getvalue(t, d, 3),
+         *status = SPI_getvalue(t, d, 4);
+    SPI_freetuptable(SPI_tuptable);
+    if (!same_name(name, row->workflow_name) || !same_name(cls, row->workflow_class) ||
+        !same_name(cfg, row->config_name))
+      ereport(ERROR,
+              (errcode(MAKE_SQLSTATE('D', 'B', '0', '0', '6')),
+               errmsg("workflow ID \"%s\" is already used by another workflow", row->workflow_id),
+               errdetail("The existing workflow is \"%s\" (class \"%s\", config \"%s\", status %s); "
+                         "this call enqueues \"%s\" (class \"%s\", config \"%s\").",
+                         name ? name : "", cls ? cls : "", cfg ? cfg : "", status ? status : "",
+                         row->workflow_name, row->workflow_class ? row->workflow_class : "",
+                         row->config_name ? row->config_name : ""),
+               errhint("Use a new workflow_id, or NULL to have one generated.")));
+    return row->workflow_id;  // same workflow again: idempotent, the first arguments stay
   }
-}
-
-// --- Deferred enqueues ----------------------------------------------------------------------
-//
-// dbos.enqueue and row-level triggers buffer their rows; the rows are written in bulk when
-// the statement ends (ExecutorFinish, or after a utility statement), before the next query
-// starts, before any other dbos.* function runs, when 1000 are waiting, and at the latest
-// before commit. Rows are only ever written in the subtransaction that buffered them or an
-// ancestor, so a rolled-back subtransaction takes its rows with it, and no row is lost.
-namespace {
-
-constexpr int kBatchRows = 1000;
-
-struct Pending {
-  EnqueueRow row;  // strings and inputs copied into pending_context
-  int64 created_at;
-  SubTransactionId subid;
-};
-
-MemoryContext pending_context = nullptr;  // child of TopTransactionContext
-Pending *pending = nullptr;
-int pending_count = 0, pending_capacity = 0;
-uint64 pending_generation = 0;  // schema profile the rows were checked against
-bool flushing = false;
-
-ExecutorStart_hook_type prev_executor_start = nullptr;
-ExecutorRun_hook_type prev_executor_run = nullptr;
-ExecutorFinish_hook_type prev_executor_finish = nullptr;
-// Executor runs (and finishes, where AFTER triggers fire) in progress: a call made outside
-// any (a plpgsql assignment in a DO block or procedure) has no statement end to wait for.
-int executor_depth = 0;
-ProcessUtility_hook_type prev_process_utility = nullptr;
-
-char *copy(const char *s) { return s ? MemoryContextStrdup(pending_context, s) : nullptr; }
-
-bool same(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
-
-// Rows that can share one bulk statement: everything but ID, inputs, deduplication ID and
-// partition key is a parameter of the whole batch.
-bool same_batch(const EnqueueRow *a, const EnqueueRow *b) {
-  return same(a->workflow_name, b->workflow_name) && same(a->workflow_class, b->workflow_class) &&
-         same(a->config_name, b->config_name) && same(a->queue_name, b->queue_name) &&
-         same(a->app_version, b->app_version) && same(a->application_name, b->application_name) &&
-         same(a->serialization, b->serialization) && a->priority == b->priority &&
-         a->timeout_ms == b->timeout_ms && a->delay_ms == b->delay_ms;
-}
-
-void forget_pending() {
-  pending_context = nullptr;  // freed with the transaction
-  pending = nullptr;
-  pending_count = pending_capacity = 0;
-  flushing = false;
+  SPI_freetuptable(SPI_tuptable);
+  if (!row->deduplication_id) return nullptr;
+  Datum keys[2] = {CStringGetTextDatum(row->queue_name), CStringGetTextDatum(row->deduplication_id)};
+  run_statement(statement(p, S_DEDUP_LOOKUP), keys, nullptr, false, SPI_OK_SELECT);
+  char *holder = SPI_processed == 1 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : nullptr;
+  SPI_freetuptable(SPI_tuptable);
+  if (!holder || row->return_existing) return holder;
+  ereport(ERROR, (errcode(ERRCODE_UNIQUE_VIOLATION),
+                  errmsg("workflow deduplicated on queue \"%s\"", row->queue_name),
+                  errdetail("Workflow \"%s\" already holds deduplication ID \"%s\" on queue \"%s\".", holder,
+                            row->deduplication_id, row->queue_name),
+                  errhint("Pass duplication_policy => 'return_existing' to get the existing "
+                          "workflow's ID instead.")));
 }
 
 Datum text_array(Datum *values, bool *nulls, int count) {
@@ -210,47 +147,106 @@ Datum text_array(Datum *values, bool *nulls, int count) {
   return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
+// A text[] of per-row strings (nullptr elements are NULL), or of `shared` for every row.
+Datum per_row_texts(const char **values, const char *shared, int count) {
+  Datum *datums = (Datum *)palloc(sizeof(Datum) * count);
+  bool *nulls = (bool *)palloc(sizeof(bool) * count);
+  for (int i = 0; i < count; i++) {
+    const char *v = values ? values[i] : shared;
+    nulls[i] = v == nullptr;
+    datums[i] = v ? CStringGetTextDatum(v) : (Datum)0;
+  }
+  return text_array(datums, nulls, count);
+}
+
 int compare_strings(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-// Writes rows[0..count) (which share their batch parameters) with one statement; rows that
-// met an existing workflow are then resolved one by one with DBOS's rules.
-void write_batch(const Profile *p, Pending *rows, int count) {
-  if (count < 3) {
-    // Too few for the multi-row statement to pay off: the two plain INSERTs are cheaper.
-    for (int i = 0; i < count; i++) {
-      EnqueueRow row = rows[i].row;
-      row.created_at = rows[i].created_at;
-      (void)enqueue_row(p, &row);
+// Whether a non-null string occurs twice among values[0..count).
+bool has_repeats(const char **values, int count) {
+  if (!values) return false;
+  const char **sorted = (const char **)palloc(sizeof(char *) * (count + 1));
+  int n = 0;
+  for (int i = 0; i < count; i++)
+    if (values[i]) sorted[n++] = values[i];
+  qsort(sorted, n, sizeof(char *), compare_strings);
+  bool repeats = false;
+  for (int i = 1; i < n && !repeats; i++) repeats = strcmp(sorted[i - 1], sorted[i]) == 0;
+  pfree(sorted);
+  return repeats;
+}
+
+EnqueueRow batch_row(const EnqueueBatch *b, int i) {
+  EnqueueRow row = *b->shared;
+  row.workflow_id = b->workflow_ids[i];
+  row.new_id = b->all_new_ids;
+  row.inputs = b->inputs[i];
+  if (b->deduplication_ids) row.deduplication_id = b->deduplication_ids[i];
+  if (b->partition_keys) row.partition_key = b->partition_keys[i];
+  return row;
+}
+
+}  // namespace
+
+const char *enqueue_row(const Profile *p, const EnqueueRow *row) {
+  Datum v[EP_COUNT];
+  char n[EP_COUNT];
+  row_params(p, row, reserve_created_at(1).base, v, n);
+  if (row->new_id && !row->deduplication_id) {
+    // A fresh UUID without a deduplication ID meets no unique index: plain INSERTs (the
+    // ON CONFLICT checks cost a tenth of an enqueue).
+    run_statement(statement(p, S_ENQUEUE_NEW), v, n, false, SPI_OK_INSERT);
+    if (SPI_processed != 1) raise_suppressed_insert(row->workflow_id);
+    if (p->input_table) run_statement(statement(p, S_ENQUEUE_INPUT_NEW), v, n, false, SPI_OK_INSERT);
+    return row->workflow_id;
+  }
+  // A conflict whose holder vanishes before we look (it completed and released its
+  // deduplication ID) is retried, as DBOS does.
+  for (int attempt = 0; attempt < 3; attempt++) {
+    run_statement(statement(p, S_ENQUEUE), v, n, false, SPI_OK_INSERT);
+    if (SPI_processed == 1) {
+      if (p->input_table) run_statement(statement(p, S_ENQUEUE_INPUT), v, n, false, SPI_OK_INSERT);
+      return row->workflow_id;
     }
-    return;
+    const char *found = resolve_conflict(p, row);
+    if (found) return found;
   }
-  Datum *ids = (Datum *)palloc(sizeof(Datum) * count), *inputs = (Datum *)palloc(sizeof(Datum) * count),
-        *created = (Datum *)palloc(sizeof(Datum) * count), *creators = (Datum *)palloc(sizeof(Datum) * count),
-        *dedups = (Datum *)palloc(sizeof(Datum) * count), *parts = (Datum *)palloc(sizeof(Datum) * count);
-  bool *dedup_nulls = (bool *)palloc(sizeof(bool) * count), *part_nulls = (bool *)palloc(sizeof(bool) * count);
+  raise_suppressed_insert(row->workflow_id);
+}
+
+const char **enqueue_batch(const Profile *p, const EnqueueBatch *b) {
+  int count = b->count;
+  const char **result = (const char **)palloc(sizeof(char *) * (count + 1));
+  if (count == 0) return result;
+  // Rows of one batch that meet each other (an ID or a deduplication ID twice) are written
+  // one by one, so that each meets the one before exactly as in separate calls.
+  if (count < 3 || (!b->all_new_ids && has_repeats(b->workflow_ids, count)) ||
+      has_repeats(b->deduplication_ids, count)) {
+    for (int i = 0; i < count; i++) {
+      EnqueueRow row = batch_row(b, i);
+      result[i] = enqueue_row(p, &row);
+    }
+    return result;
+  }
+  const EnqueueRow *shared = b->shared;
+  CreatedAt clock = reserve_created_at(count);
+  Datum *ids = (Datum *)palloc(sizeof(Datum) * count), *created = (Datum *)palloc(sizeof(Datum) * count);
+  Datum *creators = p->creator_xid ? (Datum *)palloc(sizeof(Datum) * count) : nullptr;
   for (int i = 0; i < count; i++) {
-    const EnqueueRow *r = &rows[i].row;
-    ids[i] = CStringGetTextDatum(r->workflow_id);
-    inputs[i] = r->inputs;
-    created[i] = Int64GetDatum(rows[i].created_at);
-    creators[i] = CStringGetTextDatum(new_uuid());
-    dedup_nulls[i] = r->deduplication_id == nullptr;
-    dedups[i] = r->deduplication_id ? CStringGetTextDatum(r->deduplication_id) : (Datum)0;
-    part_nulls[i] = r->partition_key == nullptr;
-    parts[i] = r->partition_key ? CStringGetTextDatum(r->partition_key) : (Datum)0;
+    ids[i] = CStringGetTextDatum(b->workflow_ids[i]);
+    created[i] = Int64GetDatum(created_at_of(clock, i));
+    if (creators) creators[i] = CStringGetTextDatum(new_uuid());
   }
-  const EnqueueRow *shared = &rows[0].row;
   Datum v[BP_COUNT];
   char n[BP_COUNT];
   memset(n, ' ', sizeof n);
   v[BP_IDS] = text_array(ids, nullptr, count);
-  v[BP_INPUTS] = text_array(inputs, nullptr, count);
+  v[BP_INPUTS] = text_array(b->inputs, nullptr, count);
   v[BP_CREATED_AT] = PointerGetDatum(construct_array(created, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-  v[BP_DEDUP] = text_array(dedups, dedup_nulls, count);
-  v[BP_PARTITION] = text_array(parts, part_nulls, count);
-  v[BP_CREATOR_XID] = text_array(creators, nullptr, count);
+  v[BP_DEDUP] = per_row_texts(b->deduplication_ids, shared->deduplication_id, count);
+  v[BP_PARTITION] = per_row_texts(b->partition_keys, shared->partition_key, count);
+  v[BP_CREATOR_XID] = creators ? text_array(creators, nullptr, count) : per_row_texts(nullptr, nullptr, count);
   v[BP_STATUS] = text_or_null(shared->delay_ms > 0 ? "DELAYED" : "ENQUEUED", n, BP_STATUS);
   v[BP_NAME] = text_or_null(shared->workflow_name, n, BP_NAME);
   v[BP_CLASS] = text_or_null(shared->workflow_class, n, BP_CLASS);
@@ -263,201 +259,45 @@ void write_batch(const Profile *p, Pending *rows, int count) {
   v[BP_SERIALIZATION] = text_or_null(shared->serialization, n, BP_SERIALIZATION);
   v[BP_DELAY_MS] = Int64GetDatum(shared->delay_ms > 0 ? epoch_ms_now() + shared->delay_ms : 0);  // delay until
   v[BP_APP_NAME] = text_or_null(shared->application_name, n, BP_APP_NAME);
-  bool can_conflict = false;
-  for (int i = 0; i < count && !can_conflict; i++)
-    can_conflict = !rows[i].row.new_id || rows[i].row.deduplication_id != nullptr;
+  v[BP_CREATED] = (Datum)0;
+  n[BP_CREATED] = 'n';
+
+  bool can_conflict = !b->all_new_ids || b->deduplication_ids || shared->deduplication_id;
   if (!can_conflict) {
     run_statement(statement(p, S_ENQUEUE_BULK_NEW), v, n, false, SPI_OK_INSERT);
+    if ((int)SPI_processed != count) raise_suppressed_insert(b->workflow_ids[0]);
     if (p->input_table) run_statement(statement(p, S_ENQUEUE_BULK_NEW_INPUT), v, n, false, SPI_OK_INSERT);
-    return;
+    memcpy(result, b->workflow_ids, sizeof(char *) * count);
+    return result;
   }
-  run_statement(statement(p, S_ENQUEUE_BULK), v, n, false, SPI_OK_SELECT);
 
-  int created_count = (int)SPI_processed;
-  if (created_count != count) {
-    char **done = (char **)palloc(sizeof(char *) * (created_count + 1));
-    for (int i = 0; i < created_count; i++)
-      done[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-    qsort(done, created_count, sizeof(char *), compare_strings);
-    for (int i = 0; i < count; i++) {
-      const char *id = rows[i].row.workflow_id;
-      if (!bsearch(&id, done, created_count, sizeof(char *), compare_strings)) {
-        EnqueueRow row = rows[i].row;
-        row.created_at = rows[i].created_at;
-        (void)enqueue_row(p, &row);
-      }
-    }
-  }
+  // The rows that met an existing workflow are resolved one by one with DBOS's rules.
+  run_statement(statement(p, S_ENQUEUE_BULK), v, n, false, SPI_OK_INSERT_RETURNING);
+  int written = (int)SPI_processed;
+  char **done = (char **)palloc(sizeof(char *) * (written + 1));
+  for (int i = 0; i < written; i++) done[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
   SPI_freetuptable(SPI_tuptable);
-}
-
-void executor_start(QueryDesc *query, int eflags) {
-  // A new query sees every enqueue made before it (e.g. by a plpgsql assignment, which runs
-  // no query of its own). Its snapshot was taken before our rows were written: advance its
-  // command ID, as Postgres does between statements, if no outer query shares it.
-  if (flush_enqueues() && ActiveSnapshotSet()) {
-    Snapshot snap = GetActiveSnapshot();
-    if (query->snapshot == snap && snap->active_count == 1 && snap->regd_count == 0)
-      UpdateActiveSnapshotCommandId();
+  qsort(done, written, sizeof(char *), compare_strings);
+  Datum *flags = (Datum *)palloc(sizeof(Datum) * count);
+  for (int i = 0; i < count; i++) {
+    const char *id = b->workflow_ids[i];
+    flags[i] = BoolGetDatum(bsearch(&id, done, written, sizeof(char *), compare_strings) != nullptr);
   }
-  if (prev_executor_start)
-    prev_executor_start(query, eflags);
-  else
-    standard_ExecutorStart(query, eflags);
-}
-
-void executor_run(QueryDesc *query, ScanDirection direction, uint64 count, bool execute_once) {
-  executor_depth++;
-  PG_TRY();
-  {
-    if (prev_executor_run)
-      prev_executor_run(query, direction, count, execute_once);
-    else
-      standard_ExecutorRun(query, direction, count, execute_once);
+  if (p->input_table && written > 0) {
+    v[BP_CREATED] = PointerGetDatum(construct_array(flags, count, BOOLOID, 1, true, TYPALIGN_CHAR));
+    n[BP_CREATED] = ' ';
+    run_statement(statement(p, S_ENQUEUE_BULK_INPUT), v, n, false, SPI_OK_INSERT);
   }
-  PG_FINALLY();
-  { executor_depth--; }
-  PG_END_TRY();
-}
-
-void executor_finish(QueryDesc *query) {
-  executor_depth++;
-  PG_TRY();
-  {
-    if (prev_executor_finish)
-      prev_executor_finish(query);
-    else
-      standard_ExecutorFinish(query);  // AFTER triggers fire here
-  }
-  PG_FINALLY();
-  { executor_depth--; }
-  PG_END_TRY();
-  flush_enqueues();
-}
-
-void process_utility(PlannedStmt *stmt, const char *query, bool read_only, ProcessUtilityContext context,
-                     ParamListInfo params, QueryEnvironment *env, DestReceiver *dest, QueryCompletion *qc) {
-  if (prev_process_utility)
-    prev_process_utility(stmt, query, read_only, context, params, env, dest, qc);
-  else
-    standard_ProcessUtility(stmt, query, read_only, context, params, env, dest, qc);
-  flush_enqueues();  // COPY, CALL, DO ...
-}
-
-void on_transaction(XactEvent event, void *) {
-  if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE) {
-    flush_enqueues();  // the last chance: e.g. rows of a cursor left open
-    if (pending_count > 0) elog(ERROR, "dbos_client: %d enqueues could not be written before commit", pending_count);
-  } else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
-             event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT) {
-    forget_pending();
-  }
-}
-
-void on_subtransaction(SubXactEvent event, SubTransactionId subid, SubTransactionId, void *) {
-  if (event != SUBXACT_EVENT_ABORT_SUB) return;
-  flushing = false;  // an error inside a flush ends up here (plpgsql EXCEPTION blocks)
-  int kept = 0;
-  for (int i = 0; i < pending_count; i++)
-    if (pending[i].subid < subid) pending[kept++] = pending[i];  // rows of the aborted subtree go
-  pending_count = kept;
-}
-
-}  // namespace
-
-void define_deferred_enqueues() {
-  prev_executor_start = ExecutorStart_hook;
-  ExecutorStart_hook = executor_start;
-  prev_executor_run = ExecutorRun_hook;
-  ExecutorRun_hook = executor_run;
-  prev_executor_finish = ExecutorFinish_hook;
-  ExecutorFinish_hook = executor_finish;
-  prev_process_utility = ProcessUtility_hook;
-  ProcessUtility_hook = process_utility;
-  RegisterXactCallback(on_transaction, nullptr);
-  RegisterSubXactCallback(on_subtransaction, nullptr);
-}
-
-void enqueue_later(const Profile *p, const EnqueueRow *row) {
-  if (executor_depth == 0) {  // no statement end to wait for
-    flush_enqueues();
-    (void)enqueue_row(p, row);
-    return;
-  }
-  if (pending_count > 0 && pending_generation != p->generation) {
-    flush_enqueues();
-    if (pending_count > 0) {  // older rows wait for an ancestor subtransaction: write now
-      (void)enqueue_row(p, row);
-      return;
-    }
-  }
-  if (!pending_context)
-    pending_context = AllocSetContextCreate(TopTransactionContext, "dbos_client pending enqueues",
-                                            ALLOCSET_DEFAULT_SIZES);
-  if (pending_count == pending_capacity) {
-    int capacity = pending_capacity ? pending_capacity * 2 : 64;
-    Pending *grown = (Pending *)MemoryContextAlloc(pending_context, sizeof(Pending) * capacity);
-    if (pending_count) memcpy(grown, pending, sizeof(Pending) * pending_count);
-    pending = grown;
-    pending_capacity = capacity;
-  }
-  Pending *slot = &pending[pending_count];
-  slot->row = *row;
-  slot->row.created_at = 0;
-  EnqueueRow *r = &slot->row;
-  r->workflow_id = copy(row->workflow_id);
-  r->workflow_name = copy(row->workflow_name);
-  r->workflow_class = copy(row->workflow_class);
-  r->config_name = copy(row->config_name);
-  r->queue_name = copy(row->queue_name);
-  r->app_version = copy(row->app_version);
-  r->application_name = copy(row->application_name);
-  r->deduplication_id = copy(row->deduplication_id);
-  r->partition_key = copy(row->partition_key);
-  r->serialization = copy(row->serialization);
-  MemoryContext old = MemoryContextSwitchTo(pending_context);
-  r->inputs = datumCopy(row->inputs, false, -1);
-  MemoryContextSwitchTo(old);
-  slot->created_at = next_epoch_ms();
-  slot->subid = GetCurrentSubTransactionId();
-  pending_count++;
-  pending_generation = p->generation;
-  if (pending_count >= kBatchRows) flush_enqueues();
-}
-
-bool flush_enqueues() {
-  if (pending_count == 0 || flushing) return false;
-  // Only rows of this subtransaction or its (committed) children may be written here.
-  SubTransactionId current = GetCurrentSubTransactionId();
-  bool any = false;
-  for (int i = 0; i < pending_count && !any; i++) any = pending[i].subid >= current;
-  if (!any) return false;
-  flushing = true;
-  bool pushed = !ActiveSnapshotSet();
-  if (pushed) PushActiveSnapshot(GetTransactionSnapshot());
-  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  const Profile *p = current_profile();
-  Pending *batch = (Pending *)palloc(sizeof(Pending) * pending_count);
-  int kept = 0, batched = 0;
-  for (int i = 0; i <= pending_count; i++) {
-    bool end = i == pending_count;
-    if (!end && pending[i].subid < current) {
-      pending[kept++] = pending[i];  // waits for its own subtransaction level
+  for (int i = 0; i < count; i++) {
+    if (DatumGetBool(flags[i])) {
+      result[i] = b->workflow_ids[i];
       continue;
     }
-    if (batched > 0 && (end || batched == kBatchRows || !same_batch(&batch[0].row, &pending[i].row))) {
-      write_batch(p, batch, batched);
-      batched = 0;
-    }
-    if (!end) batch[batched++] = pending[i];
+    EnqueueRow row = batch_row(b, i);
+    const char *found = resolve_conflict(p, &row);
+    result[i] = found ? found : enqueue_row(p, &row);
   }
-  SPI_finish();
-  if (pushed) PopActiveSnapshot();
-  pending_count = kept;
-  if (kept == 0 && pending_context) MemoryContextReset(pending_context), pending = nullptr, pending_capacity = 0;
-  flushing = false;
-  CommandCounterIncrement();  // later commands of this transaction see the rows
-  return true;
+  return result;
 }
 
 }  // namespace dbos_client

@@ -5,6 +5,7 @@
 #include "requests.hpp"
 
 extern "C" {
+#include "utils/array.h"
 PG_MODULE_MAGIC;
 void _PG_init(void);
 }
@@ -15,7 +16,6 @@ void _PG_init(void) {
   define_settings();
   register_profile_callbacks();
   define_wakeups();
-  define_deferred_enqueues();
 }
 
 namespace {
@@ -89,20 +89,151 @@ DBOS_FUNCTION(dbos_enqueue) {
   row.serialization = payloads::format_tag(r.format);
   row.inputs = inputs;
   row.return_existing = r.return_existing;
-  // Buffered and written in bulk at the end of the statement, unless the caller needs the
-  // holder of a deduplication ID now.
-  const char *result = row.workflow_id;
-  if (row.return_existing) {
-    flush_enqueues();
-    result = enqueue_row(p, &row);
-  } else {
-    enqueue_later(p, &row);
-  }
+  const char *result = enqueue_row(p, &row);
   text *out = (text *)MemoryContextAllocZero(caller, VARHDRSZ + strlen(result));
   SET_VARSIZE(out, VARHDRSZ + strlen(result));
   memcpy(VARDATA(out), result, strlen(result));
   SPI_finish();
   PG_RETURN_TEXT_P(out);
+}
+
+namespace {
+
+// The elements of a one-dimensional array argument (nullptr when the argument is NULL);
+// `count` is checked against the other per-workflow arrays (-1: not known yet).
+Datum *array_arg(FunctionCallInfo fcinfo, int n, Oid type, const char *name, bool **nulls, int *count) {
+  *nulls = nullptr;
+  if (PG_ARGISNULL(n)) return nullptr;
+  ArrayType *array = PG_GETARG_ARRAYTYPE_P(n);
+  if (ARR_NDIM(array) > 1)
+    ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("%s must be a one-dimensional array", name)));
+  Datum *elems;
+  int len;
+  deconstruct_array(array, type, -1, false, TYPALIGN_INT, &elems, nulls, &len);
+  if (*count >= 0 && len != *count)
+    ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+                    errmsg("%s has %d elements, args has %d", name, len, *count),
+                    errhint("Give one element per workflow (NULL for none), or NULL for the whole array.")));
+  *count = len;
+  return elems;
+}
+
+// Per-workflow strings of a text[] argument: nullptr elements for NULL.
+const char **texts_arg(FunctionCallInfo fcinfo, int n, const char *name, int count) {
+  bool *nulls;
+  Datum *elems = array_arg(fcinfo, n, TEXTOID, name, &nulls, &count);
+  if (!elems) return nullptr;
+  const char **out = (const char **)palloc(sizeof(char *) * (count + 1));
+  for (int i = 0; i < count; i++) out[i] = nulls[i] ? nullptr : TextDatumGetCString(elems[i]);
+  return out;
+}
+
+}  // namespace
+
+// dbos.enqueue_many(queue_name, workflow_class, workflow_name, args jsonb[], workflow_ids,
+//   deduplication_ids, partition_keys, named_args jsonb[], app_version, priority, timeout,
+//   delay, config_name, application_name, serialization, duplication_policy) RETURNS text[]
+DBOS_FUNCTION(dbos_enqueue_many) {
+  requests::Enqueue r = {};
+  r.queue_name = text_arg(fcinfo, 0);
+  r.workflow_class = text_arg(fcinfo, 1);
+  r.workflow_name = text_arg(fcinfo, 2);
+  if (PG_ARGISNULL(3))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("args must not be null"),
+                    errhint("Pass an array with one JSON array of arguments per workflow, e.g. ARRAY['[1]', '[2]']::jsonb[].")));
+  int count = -1;
+  bool *args_nulls, *named_nulls;
+  Datum *args = array_arg(fcinfo, 3, JSONBOID, "args", &args_nulls, &count);
+  char buf[64];
+  for (int i = 0; i < count; i++) {
+    snprintf(buf, sizeof buf, "args[%d]", i + 1);
+    Jsonb *a = args_nulls[i] ? nullptr : DatumGetJsonbP(args[i]);
+    if (!a)
+      ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be null", buf),
+                      errhint("Pass '[]' for a workflow without arguments.")));
+    if (!JB_ROOT_IS_ARRAY(a) || JB_ROOT_IS_SCALAR(a))
+      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s must be a JSON array", buf),
+                      errhint("Each element holds one workflow's positional arguments, e.g. '[1, \"a\"]'.")));
+    args[i] = PointerGetDatum(a);
+  }
+  const char **ids = texts_arg(fcinfo, 4, "workflow_ids", count);
+  const char **dedups = texts_arg(fcinfo, 5, "deduplication_ids", count);
+  const char **partitions = texts_arg(fcinfo, 6, "partition_keys", count);
+  Datum *named = array_arg(fcinfo, 7, JSONBOID, "named_args", &named_nulls, &count);
+  bool any_named = false;
+  for (int i = 0; named && i < count; i++) {
+    if (named_nulls[i]) continue;
+    Jsonb *a = DatumGetJsonbP(named[i]);
+    named[i] = PointerGetDatum(a);
+    any_named = true;
+    if (!JB_ROOT_IS_OBJECT(a))
+      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("named_args[%d] must be a JSON object", i + 1),
+                      errhint("Pass keyword arguments as an object, e.g. '{\"k\": 1}', or NULL.")));
+  }
+  for (int i = 0; i < count; i++) {
+    snprintf(buf, sizeof buf, "workflow_ids[%d]", i + 1);
+    if (ids) requests::check_workflow_id(ids[i], buf);
+    snprintf(buf, sizeof buf, "deduplication_ids[%d]", i + 1);
+    if (dedups) requests::check_deduplication_id(dedups[i], buf);
+    snprintf(buf, sizeof buf, "partition_keys[%d]", i + 1);
+    if (partitions) requests::check_partition_key(partitions[i], buf);
+  }
+  // The options shared by every workflow, validated as dbos.enqueue validates them.
+  r.args_is_array = true;
+  r.app_version = text_arg(fcinfo, 8);
+  r.priority_null = PG_ARGISNULL(9);
+  r.priority = r.priority_null ? 0 : PG_GETARG_INT32(9);
+  r.timeout = span_arg(fcinfo, 10);
+  r.delay = span_arg(fcinfo, 11);
+  r.config_name = text_arg(fcinfo, 12);
+  r.application_name = text_arg(fcinfo, 13);
+  r.serialization = text_arg(fcinfo, 14);
+  r.duplication_policy = text_arg(fcinfo, 15);
+  r.named_args_present = any_named;
+  r.named_args_is_object = true;
+  r.deduplication_id = dedups ? "(per workflow)" : nullptr;
+  requests::validate(r);
+
+  const char *app_version = r.app_version ? r.app_version : setting_app_version();
+  const char *app_name = r.application_name ? r.application_name : setting_application_name();
+  Datum *inputs = (Datum *)palloc(sizeof(Datum) * (count + 1));
+  bool all_new = true;
+  const char **workflow_ids = (const char **)palloc(sizeof(char *) * (count + 1));
+  bool any_partition = false;
+  for (int i = 0; i < count; i++) {
+    Jsonb *n = named && !named_nulls[i] ? DatumGetJsonbP(named[i]) : nullptr;
+    inputs[i] = inputs_to_text(r.format, DatumGetJsonbP(args[i]), n);
+    all_new = all_new && !(ids && ids[i]);
+    workflow_ids[i] = ids && ids[i] ? ids[i] : new_uuid();
+    any_partition = any_partition || (partitions && partitions[i]);
+  }
+
+  MemoryContext caller = CurrentMemoryContext;
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  const Profile *p = current_profile();
+  check_enqueue_features(p, r.delay_ms > 0, any_partition, app_name != nullptr);
+  check_queue_registered(p, r.queue_name);
+  EnqueueRow shared = {};
+  shared.workflow_name = r.workflow_name;
+  shared.workflow_class = r.workflow_class;
+  shared.config_name = r.config_name;
+  shared.queue_name = r.queue_name;
+  shared.app_version = app_version;
+  shared.application_name = app_name;
+  shared.priority = r.priority_null ? 0 : r.priority;
+  shared.timeout_ms = r.timeout_ms;
+  shared.delay_ms = r.delay_ms;
+  shared.serialization = payloads::format_tag(r.format);
+  shared.return_existing = r.return_existing;
+  EnqueueBatch batch = {&shared, count, workflow_ids, all_new, inputs, dedups, partitions};
+  const char **result = enqueue_batch(p, &batch);
+  MemoryContext spi = MemoryContextSwitchTo(caller);
+  Datum *out = (Datum *)palloc(sizeof(Datum) * (count + 1));
+  for (int i = 0; i < count; i++) out[i] = CStringGetTextDatum(result[i]);
+  ArrayType *array = construct_array(out, count, TEXTOID, -1, false, TYPALIGN_INT);
+  MemoryContextSwitchTo(spi);
+  SPI_finish();
+  PG_RETURN_ARRAYTYPE_P(array);
 }
 
 // dbos.send(destination_id, message, topic, idempotency_key, serialization) RETURNS void
@@ -124,7 +255,6 @@ DBOS_FUNCTION(dbos_send) {
   Datum text = value_to_text(r.format, message);
 
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  flush_enqueues();  // this statement's own enqueues first
   const Profile *p = current_profile();
   Datum v[SP_COUNT];
   char n[SP_COUNT];
@@ -136,7 +266,7 @@ DBOS_FUNCTION(dbos_send) {
   v[SP_MESSAGE_UUID] = text_or_null(
       r.idempotency_key ? psprintf("%s::%s", r.idempotency_key, r.destination_id) : new_uuid(), n,
       SP_MESSAGE_UUID);
-  v[SP_CREATED_AT] = Int64GetDatum(next_epoch_ms());
+  v[SP_CREATED_AT] = Int64GetDatum(reserve_created_at(1).base);
   n[SP_CREATED_AT] = ' ';
   run_statement(statement(p, S_SEND), v, n, false, SPI_OK_INSERT);
   if (SPI_processed == 0) {
@@ -206,7 +336,6 @@ DBOS_FUNCTION(dbos_get_event) {
                                                "timeout_seconds");
   MemoryContext caller = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  flush_enqueues();  // this statement's own enqueues first
   EventWait w = {};
   w.profile = current_profile();
   w.keys[0] = CStringGetTextDatum(workflow_id);
@@ -260,7 +389,7 @@ bool poll_result(void *arg) {
   TupleDesc d = SPI_tuptable->tupdesc;
   char *status = SPI_getvalue(t, d, 1);
   if (status && terminal(status)) {
-    w->status = status;
+    w->status = status;  // kept: the wait is over
     w->output = SPI_getvalue(t, d, 2);
     w->error = SPI_getvalue(t, d, 3);
     w->serialization = SPI_getvalue(t, d, 4);
@@ -268,6 +397,7 @@ bool poll_result(void *arg) {
   }
   bool isnull;
   Datum xmin = SPI_getbinval(t, d, 5, &isnull);
+  if (status) pfree(status);  // polls may run for hours: nothing may accumulate per poll
   SPI_freetuptable(SPI_tuptable);
   if (!w->checked) {
     check_can_wait(w->workflow_id, isnull ? InvalidTransactionId : DatumGetTransactionId(xmin),
@@ -287,7 +417,6 @@ DBOS_FUNCTION(dbos_get_result) {
                                                "timeout_seconds");
   MemoryContext caller = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  flush_enqueues();  // this statement's own enqueues first
   ResultWait w = {};
   w.profile = current_profile();
   w.key = CStringGetTextDatum(workflow_id);
@@ -336,7 +465,6 @@ DBOS_FUNCTION(dbos_get_status) {
   desc = BlessTupleDesc(desc);
   MemoryContext caller = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  flush_enqueues();  // this statement's own enqueues first
   const Profile *p = current_profile();
   Datum key = CStringGetTextDatum(workflow_id);
   run_statement(statement(p, S_STATUS), &key, nullptr, true, SPI_OK_SELECT);

@@ -29,7 +29,6 @@ char *workflow_id_arg(FunctionCallInfo fcinfo, int n) {
 
 const Profile *connect() {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  flush_enqueues();  // this statement's own enqueues first
   return current_profile();
 }
 
@@ -45,10 +44,6 @@ Datum copy_text_result(MemoryContext caller, const char *s) {
   Datum d = CStringGetTextDatum(s);
   MemoryContextSwitchTo(old);
   return d;
-}
-
-int64 timestamp_ms(TimestampTz ts) {
-  return ts / 1000 + (int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000;
 }
 
 void require_table(const Profile *p, TableId table, const char *name, const char *what) {
@@ -139,9 +134,9 @@ Datum list(FunctionCallInfo fcinfo, bool queued) {
   v[LP_QUEUE] = text_or_null(text_arg(fcinfo, a_queue), n, LP_QUEUE);
   v[LP_APP_VERSION] = text_or_null(a_version >= 0 ? text_arg(fcinfo, a_version) : nullptr, n, LP_APP_VERSION);
   n[LP_CREATED_AFTER] = PG_ARGISNULL(a_after) ? 'n' : ' ';
-  v[LP_CREATED_AFTER] = PG_ARGISNULL(a_after) ? 0 : Int64GetDatum(timestamp_ms(PG_GETARG_TIMESTAMPTZ(a_after)));
+  v[LP_CREATED_AFTER] = PG_ARGISNULL(a_after) ? 0 : Int64GetDatum(timestamp_to_epoch_ms(PG_GETARG_TIMESTAMPTZ(a_after)));
   n[LP_CREATED_BEFORE] = PG_ARGISNULL(a_before) ? 'n' : ' ';
-  v[LP_CREATED_BEFORE] = PG_ARGISNULL(a_before) ? 0 : Int64GetDatum(timestamp_ms(PG_GETARG_TIMESTAMPTZ(a_before)));
+  v[LP_CREATED_BEFORE] = PG_ARGISNULL(a_before) ? 0 : Int64GetDatum(timestamp_to_epoch_ms(PG_GETARG_TIMESTAMPTZ(a_before)));
   const int counts[2] = {a_limit, a_offset};
   for (int k = 0; k < 2; k++) {
     int idx = k == 0 ? LP_LIMIT : LP_OFFSET;
@@ -235,7 +230,7 @@ DBOS_FUNCTION(dbos_fork_workflow) {
   if (start_step < 0)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("start_step must not be negative")));
   char *new_id = text_arg(fcinfo, 2);
-  if (new_id) requests::require_text(new_id, "new_workflow_id");
+  requests::check_workflow_id(new_id, "new_workflow_id");
   char *app_version = text_arg(fcinfo, 3);
   if (app_version && !*app_version) app_version = nullptr;
   char *queue = text_arg(fcinfo, 4);
@@ -252,7 +247,7 @@ DBOS_FUNCTION(dbos_fork_workflow) {
   v[2] = text_or_null(app_version, n, 2);
   v[3] = text_or_null(queue ? queue : kInternalQueue, n, 3);
   v[4] = text_or_null(setting_application_name(), n, 4);
-  v[5] = Int64GetDatum(next_epoch_ms());
+  v[5] = Int64GetDatum(reserve_created_at(1).base);
   n[5] = ' ';
   run_statement(statement(p, S_FORK), v, n, false, SPI_OK_SELECT);
   if (SPI_processed == 0)

@@ -53,6 +53,36 @@ void require_text(const char *value, const char *argument) {
   if (!*value) throw Error(sqlstate::invalid_value, std::string(argument) + " must not be empty");
 }
 
+void check_workflow_id(const char *value, const char *argument) {
+  if (value && blank(value))
+    throw Error(sqlstate::invalid_value, std::string(argument) + " must not be empty or blank", {},
+                "Pass NULL to have a new UUID generated.");
+}
+
+void check_deduplication_id(const char *value, const char *argument) {
+  if (value && !*value)
+    throw Error(sqlstate::invalid_value, std::string(argument) + " must not be empty", {},
+                "Pass NULL for no deduplication.");
+}
+
+void check_partition_key(const char *value, const char *argument) {
+  if (value && !*value)
+    throw Error(sqlstate::invalid_value, std::string(argument) + " must not be empty", {},
+                "Pass NULL on queues that are not partitioned.");
+}
+
+namespace {
+// DBOS stores class and config names as varchar(255).
+void check_name_length(const char *value, const char *argument) {
+  size_t chars = 0;
+  for (const char *c = value; c && *c; c++) chars += (*c & 0xC0) != 0x80;  // UTF-8 characters
+  if (chars > 255)
+    throw Error(sqlstate::too_long, std::string(argument) + " is too long",
+                std::string("It has ") + std::to_string(chars) + " characters; DBOS stores at most 255.",
+                "Use a shorter name.");
+}
+}  // namespace
+
 void validate(Enqueue &r) {
   require_text(r.queue_name, "queue_name");
   require_text(r.workflow_name, "workflow_name");
@@ -65,22 +95,18 @@ void validate(Enqueue &r) {
   if (r.named_args_present && !r.named_args_is_object)
     throw Error(sqlstate::invalid_value, "named_args must be a JSON object", {},
                 "Pass keyword arguments as an object, e.g. '{\"k\": 1}', or NULL.");
-  if (r.workflow_id && blank(r.workflow_id))
-    throw Error(sqlstate::invalid_value, "workflow_id must not be empty or blank", {},
-                "Pass NULL to have a new UUID generated.");
+  check_workflow_id(r.workflow_id, "workflow_id");
   if (r.workflow_class && !*r.workflow_class) r.workflow_class = nullptr;
   if (r.config_name && !*r.config_name) r.config_name = nullptr;
+  check_name_length(r.workflow_class, "workflow_class");
+  check_name_length(r.config_name, "config_name");
   if (r.app_version && !*r.app_version) r.app_version = nullptr;
   if (r.application_name && !*r.application_name) r.application_name = nullptr;
   if (!r.priority_null && r.priority < 0)
     throw Error(sqlstate::out_of_range, "priority " + std::to_string(r.priority) + " is out of range",
                 "DBOS priorities range from 0 to 2147483647.", "Lower values run first; use 0 or NULL for the default.");
-  if (r.deduplication_id && !*r.deduplication_id)
-    throw Error(sqlstate::invalid_value, "deduplication_id must not be empty", {},
-                "Pass NULL for no deduplication.");
-  if (r.partition_key && !*r.partition_key)
-    throw Error(sqlstate::invalid_value, "partition_key must not be empty", {},
-                "Pass NULL on queues that are not partitioned.");
+  check_deduplication_id(r.deduplication_id, "deduplication_id");
+  check_partition_key(r.partition_key, "partition_key");
   r.format = parse_format(r.serialization);
   if (r.format == payloads::Format::js_superjson && r.named_args_present)
     throw Error(sqlstate::invalid_value, "named_args cannot be sent with serialization \"js_superjson\"",

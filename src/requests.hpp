@@ -59,5 +59,10 @@ int64_t wait_timeout_ms(bool is_null, double seconds, const char *argument);
 
 // Required text argument: NULL and empty refused.
 void require_text(const char *value, const char *argument);
+// A workflow ID given by the caller (NULL: generate one): empty and blank refused.
+void check_workflow_id(const char *value, const char *argument);
+// Optional per-workflow keys: NULL allowed, empty refused.
+void check_deduplication_id(const char *value, const char *argument);
+void check_partition_key(const char *value, const char *argument);
 
 }  // namespace dbos_client::requests

@@ -19,7 +19,7 @@ struct Text {
   Oid types[32];  // at least EP_COUNT, BP_COUNT and SP_COUNT
 };
 
-void enqueue_text(const Profile *p, StringInfo sql) {
+void enqueue_text(const Profile *p, StringInfo sql, bool can_conflict) {
   const char *s = p->quoted_schema;
   StringInfoData cols, vals;
   initStringInfo(&cols);
@@ -53,8 +53,8 @@ void enqueue_text(const Profile *p, StringInfo sql) {
   // index alike: no error, no subtransaction, and no lock on someone else's row.
   // Two plain statements run faster than one data-modifying CTE (measured: the CTE's
   // extra nodes and its deferred ModifyTable cost ~20% of a bulk enqueue).
-  appendStringInfo(sql, "INSERT INTO %s.workflow_status (%s) VALUES (%s) ON CONFLICT DO NOTHING",
-                   s, cols.data, vals.data);
+  appendStringInfo(sql, "INSERT INTO %s.workflow_status (%s) VALUES (%s)%s", s, cols.data, vals.data,
+                   can_conflict ? " ON CONFLICT DO NOTHING" : "");
 }
 
 // Many rows at once from parameter arrays (statement-level triggers): the same columns
@@ -92,31 +92,13 @@ void enqueue_bulk_text(const Profile *p, StringInfo sql, bool can_conflict) {
     appendStringInfoString(&cols, ", creator_xid");
     appendStringInfoString(&vals, ", r.creator");
   }
-  if (!can_conflict) {
-    // New UUIDs and no deduplication IDs: no unique index can object, so a plain INSERT
-    // (the ON CONFLICT pre-checks cost a fifth of a bulk enqueue).
-    appendStringInfo(sql,
-                     "INSERT INTO %s.workflow_status (%s) SELECT %s FROM ROWS FROM (pg_catalog.unnest($1), "
-                     "pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), "
-                     "pg_catalog.unnest($5), pg_catalog.unnest($6)) AS r(id, inputs, created_at, dedup, part, creator)",
-                     s, cols.data, vals.data);
-    return;
-  }
+  // New UUIDs and no deduplication IDs meet no unique index: a plain INSERT (the ON CONFLICT
+  // checks cost a fifth of a bulk enqueue). Otherwise the rows written are returned.
   appendStringInfo(sql,
-                   "WITH rows AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-                   "pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
-                   "pg_catalog.unnest($6)) AS r(id, inputs, created_at, dedup, part, creator)), "
-                   "created AS (INSERT INTO %s.workflow_status (%s) SELECT %s FROM rows r "
-                   "ON CONFLICT DO NOTHING RETURNING workflow_uuid)",
-                   s, cols.data, vals.data);
-  if (p->input_table)
-    appendStringInfo(sql,
-                     ", input AS (INSERT INTO %s.workflow_input (workflow_uuid, inputs%s) "
-                     "SELECT r.id, r.inputs%s FROM rows r JOIN created c "
-                     "ON c.workflow_uuid OPERATOR(pg_catalog.=) r.id ON CONFLICT DO NOTHING)",
-                     s, p->input_retention ? ", retention_timestamp" : "",
-                     p->input_retention ? ", r.created_at" : "");
-  appendStringInfoString(sql, " SELECT workflow_uuid FROM created");
+                   "INSERT INTO %s.workflow_status (%s) SELECT %s FROM ROWS FROM (pg_catalog.unnest($1), "
+                   "pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), "
+                   "pg_catalog.unnest($5), pg_catalog.unnest($6)) AS r(id, inputs, created_at, dedup, part, creator)%s",
+                   s, cols.data, vals.data, can_conflict ? " ON CONFLICT DO NOTHING RETURNING workflow_uuid" : "");
 }
 
 const char *const kMsToTimestamp = "pg_catalog.to_timestamp(%s::pg_catalog.int8 OPERATOR(pg_catalog./) 1000.0)";
@@ -300,12 +282,13 @@ Text build(const Profile *p, StatementId id) {
   for (Oid &type : t.types) type = TEXTOID;
   switch (id) {
     case S_ENQUEUE_INPUT:
+    case S_ENQUEUE_INPUT_NEW:
       // Only after this call created the status row (DO NOTHING, as DBOS: the first
       // input row of an ID wins).
       appendStringInfo(&sql,
-                       "INSERT INTO %s.workflow_input (workflow_uuid, inputs%s) VALUES ($1, $13%s) "
-                       "ON CONFLICT DO NOTHING",
-                       s, p->input_retention ? ", retention_timestamp" : "", p->input_retention ? ", $12" : "");
+                       "INSERT INTO %s.workflow_input (workflow_uuid, inputs%s) VALUES ($1, $13%s)%s",
+                       s, p->input_retention ? ", retention_timestamp" : "", p->input_retention ? ", $12" : "",
+                       id == S_ENQUEUE_INPUT ? " ON CONFLICT DO NOTHING" : "");
       t.nargs = EP_COUNT;
       t.types[EP_PRIORITY] = INT4OID;
       t.types[EP_TIMEOUT_MS] = INT8OID;
@@ -313,7 +296,8 @@ Text build(const Profile *p, StatementId id) {
       t.types[EP_DELAY_UNTIL] = INT8OID;
       break;
     case S_ENQUEUE:
-      enqueue_text(p, &sql);
+    case S_ENQUEUE_NEW:
+      enqueue_text(p, &sql, id == S_ENQUEUE);
       t.nargs = EP_COUNT;
       t.types[EP_PRIORITY] = INT4OID;
       t.types[EP_TIMEOUT_MS] = INT8OID;
@@ -532,17 +516,23 @@ Text build(const Profile *p, StatementId id) {
       t.types[2] = INT4OID;
       break;
     case S_ENQUEUE_BULK_NEW_INPUT:
+    case S_ENQUEUE_BULK_INPUT:
+      // S_ENQUEUE_BULK_INPUT: only the rows flagged as written by S_ENQUEUE_BULK.
       appendStringInfo(&sql,
                        "INSERT INTO %s.workflow_input (workflow_uuid, inputs%s) SELECT r.id, r.inputs%s "
-                       "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) "
-                       "AS r(id, inputs, created_at)",
-                       s, p->input_retention ? ", retention_timestamp" : "", p->input_retention ? ", r.created_at" : "");
+                       "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)%s) "
+                       "AS r(id, inputs, created_at%s)%s",
+                       s, p->input_retention ? ", retention_timestamp" : "", p->input_retention ? ", r.created_at" : "",
+                       id == S_ENQUEUE_BULK_INPUT ? ", pg_catalog.unnest($18)" : "",
+                       id == S_ENQUEUE_BULK_INPUT ? ", written" : "",
+                       id == S_ENQUEUE_BULK_INPUT ? " WHERE r.written ON CONFLICT DO NOTHING" : "");
       t.nargs = BP_COUNT;
       t.types[BP_IDS] = t.types[BP_INPUTS] = t.types[BP_DEDUP] = t.types[BP_PARTITION] =
           t.types[BP_CREATOR_XID] = TEXTARRAYOID;
       t.types[BP_CREATED_AT] = INT8ARRAYOID;
       t.types[BP_PRIORITY] = INT4OID;
       t.types[BP_TIMEOUT_MS] = t.types[BP_DELAY_MS] = INT8OID;
+      t.types[BP_CREATED] = BOOLARRAYOID;
       break;
     case S_ENQUEUE_BULK_NEW:
     case S_ENQUEUE_BULK:
@@ -553,6 +543,7 @@ Text build(const Profile *p, StatementId id) {
       t.types[BP_CREATED_AT] = INT8ARRAYOID;
       t.types[BP_PRIORITY] = INT4OID;
       t.types[BP_TIMEOUT_MS] = t.types[BP_DELAY_MS] = INT8OID;
+      t.types[BP_CREATED] = BOOLARRAYOID;
       break;
     case S_COUNT:
       elog(ERROR, "invalid statement id");

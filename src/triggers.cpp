@@ -1,6 +1,8 @@
-// dbos.enqueue_trigger: a workflow per changed row, in the transaction of the change. Row-level
-// triggers buffer one row per call, statement-level triggers read the transition tables; both
-// are written in bulk (one multi-row statement per 1000 rows, see enqueue.cpp). Postgres side.
+// dbos.enqueue_trigger: a workflow per changed row, written when the trigger fires, in the
+// transaction of the change. Row-level triggers write their row with the cached one-row
+// statements; statement-level triggers read the transition tables and write them with
+// set-based statements (enqueue_batch), whatever fired them: INSERT, UPDATE, DELETE, COPY.
+// Postgres side.
 #include "error_bridge.hpp"
 #include "dbos_client.hpp"
 
@@ -23,7 +25,7 @@ extern "C" {
 namespace dbos_client {
 namespace {
 
-constexpr int kBatchRows = 1000;  // rows described between resets of their memory
+constexpr int kChunkRows = 10000;  // rows per set-based write: bounds a statement's memory
 
 // A column list option: attribute numbers in the table.
 struct Columns {
@@ -326,6 +328,12 @@ Change describe(const TriggerConfig *c, Relation rel, const char *op, HeapTuple 
                     errmsg("workflow ID column \"%s\" is NULL in a row of table \"%s\"",
                            NameStr(TupleDescAttr(desc, c->id_column - 1)->attname), c->table),
                     errhint("Make the column NOT NULL, or drop the workflow_id_column option to get a new UUID per row.")));
+  if (c->id_column && strspn(ch.workflow_id, " \t\r\n\v\f") == strlen(ch.workflow_id))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("workflow ID column \"%s\" is empty or blank in a row of table \"%s\"",
+                           NameStr(TupleDescAttr(desc, c->id_column - 1)->attname), c->table),
+                    errdetail("The value is \"%s\".", ch.workflow_id),
+                    errhint("Give every row a workflow ID, or drop the workflow_id_column option to get a new UUID per row.")));
   ch.dedup = column_text(key_row, desc, c->dedup_column);
   ch.partition = column_text(key_row, desc, c->partition_column);
   ch.inputs = row_change_inputs_text(op, c->schema, c->table, row_json(c, new_tuple, desc),
@@ -353,7 +361,21 @@ EnqueueRow row_for(const TriggerConfig *c, const Change *ch) {
   return row;
 }
 
-void for_each_statement_row(TriggerData *td, const TriggerConfig *c, const Profile *p) {
+// One chunk of a statement's rows, written with set-based statements.
+struct Chunk {
+  int count;
+  const char **ids, **dedups, **partitions;
+  Datum *inputs;
+};
+
+void write_chunk(const TriggerConfig *c, const Profile *p, const EnqueueRow *shared, const Chunk *chunk) {
+  EnqueueBatch batch = {shared,        chunk->count, chunk->ids,
+                        c->id_column == 0, chunk->inputs, c->dedup_column ? chunk->dedups : nullptr,
+                        c->partition_column ? chunk->partitions : nullptr};
+  (void)enqueue_batch(p, &batch);
+}
+
+void write_statement_rows(TriggerData *td, const TriggerConfig *c, const Profile *p) {
   Relation rel = td->tg_relation;
   TriggerEvent event = td->tg_event;
   const char *op = op_name(event);
@@ -371,32 +393,44 @@ void for_each_statement_row(TriggerData *td, const TriggerConfig *c, const Profi
   TupleTableSlot *old_slot = olds ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : nullptr;
   if (news) tuplestore_rescan(news);
   if (olds) tuplestore_rescan(olds);
+  Change empty = {};
+  EnqueueRow shared = row_for(c, &empty);
+  Chunk chunk;
+  chunk.count = 0;
+  chunk.ids = (const char **)palloc(sizeof(char *) * kChunkRows);
+  chunk.dedups = (const char **)palloc(sizeof(char *) * kChunkRows);
+  chunk.partitions = (const char **)palloc(sizeof(char *) * kChunkRows);
+  chunk.inputs = (Datum *)palloc(sizeof(Datum) * kChunkRows);
   MemoryContext rows = AllocSetContextCreate(CurrentMemoryContext, "dbos_client rows", ALLOCSET_DEFAULT_SIZES);
-  int described = 0;
   MemoryContext outer = MemoryContextSwitchTo(rows);
   for (;;) {
     // UPDATE transition tables list old and new versions of each row in the same order.
     bool has_new = news && tuplestore_gettupleslot(news, true, false, new_slot);
     bool has_old = olds && tuplestore_gettupleslot(olds, true, false, old_slot);
-    if (!has_new && !has_old) break;
-    HeapTuple new_tuple = has_new ? ExecFetchSlotHeapTuple(new_slot, false, nullptr) : nullptr;
-    HeapTuple old_tuple = has_old ? ExecFetchSlotHeapTuple(old_slot, false, nullptr) : nullptr;
-    if (!changed(c, old_tuple, new_tuple, desc)) continue;
-    Change ch = describe(c, rel, op, old_tuple, new_tuple);
-    EnqueueRow row = row_for(c, &ch);
-    enqueue_later(p, &row);  // copied: `rows` can be reset
-    if (++described % kBatchRows == 0) {
-      // A tuplestore spilled to disk hands out tuples allocated in `rows` that the slots
-      // free themselves: let go of them before the reset.
-      if (new_slot) ExecClearTuple(new_slot);
-      if (old_slot) ExecClearTuple(old_slot);
-      MemoryContextReset(rows);
+    if (has_new || has_old) {
+      HeapTuple new_tuple = has_new ? ExecFetchSlotHeapTuple(new_slot, false, nullptr) : nullptr;
+      HeapTuple old_tuple = has_old ? ExecFetchSlotHeapTuple(old_slot, false, nullptr) : nullptr;
+      if (!changed(c, old_tuple, new_tuple, desc)) continue;
+      Change ch = describe(c, rel, op, old_tuple, new_tuple);
+      chunk.ids[chunk.count] = ch.workflow_id;
+      chunk.dedups[chunk.count] = ch.dedup;
+      chunk.partitions[chunk.count] = ch.partition;
+      chunk.inputs[chunk.count] = ch.inputs;
+      if (++chunk.count < kChunkRows) continue;
     }
+    if (chunk.count > 0) write_chunk(c, p, &shared, &chunk);  // SPI calls return in SPI's context
+    if (!has_new && !has_old) break;
+    chunk.count = 0;
+    // A tuplestore spilled to disk hands out tuples allocated in `rows` that the slots free
+    // themselves: let go of them before the reset.
+    if (new_slot) ExecClearTuple(new_slot);
+    if (old_slot) ExecClearTuple(old_slot);
+    MemoryContextReset(rows);
+    MemoryContextSwitchTo(rows);
   }
-  flush_enqueues();
+  MemoryContextSwitchTo(outer);
   if (new_slot) ExecDropSingleTupleTableSlot(new_slot);
   if (old_slot) ExecDropSingleTupleTableSlot(old_slot);
-  MemoryContextSwitchTo(outer);
   MemoryContextDelete(rows);
 }
 
@@ -450,10 +484,10 @@ DBOS_FUNCTION(dbos_enqueue_trigger) {
     if (changed(c, old_tuple, new_tuple, RelationGetDescr(rel))) {
       Change ch = describe(c, rel, op_name(event), old_tuple, new_tuple);
       EnqueueRow row = row_for(c, &ch);
-      enqueue_later(p, &row);  // written in bulk when the statement ends
+      (void)enqueue_row(p, &row);
     }
   } else {
-    for_each_statement_row(td, c, p);
+    write_statement_rows(td, c, p);
   }
   SPI_finish();
   return PointerGetDatum(nullptr);

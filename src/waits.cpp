@@ -61,16 +61,4 @@ bool wait_until(PollFn poll, void *state, int64 timeout_ms, uint32 kinds) {
   return true;
 }
 
-int64 epoch_ms_now() {
-  TimestampTz now = GetCurrentTimestamp();  // microseconds since 2000-01-01
-  return now / 1000 + (int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000;
-}
-
-int64 next_epoch_ms() {
-  static int64 last = 0;
-  int64 now = epoch_ms_now();
-  last = now > last ? now : last + 1;
-  return last;
-}
-
 }  // namespace dbos_client

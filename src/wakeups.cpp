@@ -14,6 +14,7 @@ extern "C" {
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "tcop/utility.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 }
@@ -41,6 +42,7 @@ WaiterSlot *my_slot = nullptr;
 shmem_request_hook_type prev_shmem_request = nullptr;
 shmem_startup_hook_type prev_shmem_startup = nullptr;
 ExecutorStart_hook_type prev_executor_start = nullptr;
+ProcessUtility_hook_type prev_process_utility = nullptr;
 
 HTAB *relation_kinds = nullptr;  // relid -> WAKE_* bits (0 for any other table)
 struct RelationKind {
@@ -81,22 +83,38 @@ void forget_relations(Datum, Oid) {
 // Which kind of DBOS row a table holds, by name: any schema counts, since waiters may use
 // another dbos.system_schema than the writer. A spurious wake-up costs one poll.
 uint32 kinds_of(Oid relid) {
+  bool found;
+  if (relation_kinds) {
+    RelationKind *entry = (RelationKind *)hash_search(relation_kinds, &relid, HASH_FIND, &found);
+    if (found) return entry->kinds;
+  }
+  // get_rel_name may process invalidations, which destroy relation_kinds: look the name up
+  // before holding any entry.
+  const char *name = get_rel_name(relid);
+  uint32 kinds = 0;
+  if (name && strcmp(name, "workflow_events") == 0) kinds = WAKE_EVENTS;
+  if (name && (strcmp(name, "workflow_status") == 0 || strcmp(name, "workflow_output") == 0)) kinds = WAKE_STATUS;
   if (!relation_kinds) {
     HASHCTL ctl;
     ctl.keysize = sizeof(Oid);
     ctl.entrysize = sizeof(RelationKind);
     relation_kinds = hash_create("dbos_client relation kinds", 64, &ctl, HASH_ELEM | HASH_BLOBS);
   }
-  bool found;
   RelationKind *entry = (RelationKind *)hash_search(relation_kinds, &relid, HASH_ENTER, &found);
-  if (!found) {
-    const char *name = get_rel_name(relid);
-    entry->kinds = 0;
-    if (name && strcmp(name, "workflow_events") == 0) entry->kinds = WAKE_EVENTS;
-    if (name && (strcmp(name, "workflow_status") == 0 || strcmp(name, "workflow_output") == 0))
-      entry->kinds = WAKE_STATUS;
-  }
-  return entry->kinds;
+  entry->kinds = kinds;
+  return kinds;
+}
+
+// COMMIT PREPARED makes visible rows that another session wrote: wake every waiter.
+void process_utility(PlannedStmt *stmt, const char *query, bool read_only, ProcessUtilityContext context,
+                     ParamListInfo params, QueryEnvironment *env, DestReceiver *dest, QueryCompletion *qc) {
+  if (IsA(stmt->utilityStmt, TransactionStmt) &&
+      ((TransactionStmt *)stmt->utilityStmt)->kind == TRANS_STMT_COMMIT_PREPARED)
+    written_kinds |= WAKE_EVENTS | WAKE_STATUS;
+  if (prev_process_utility)
+    prev_process_utility(stmt, query, read_only, context, params, env, dest, qc);
+  else
+    standard_ProcessUtility(stmt, query, read_only, context, params, env, dest, qc);
 }
 
 void executor_start(QueryDesc *query, int eflags) {
@@ -142,6 +160,8 @@ void define_wakeups() {
   shmem_startup_hook = startup_shmem;
   prev_executor_start = ExecutorStart_hook;
   ExecutorStart_hook = executor_start;
+  prev_process_utility = ProcessUtility_hook;
+  ProcessUtility_hook = process_utility;
   RegisterXactCallback(on_transaction_end, nullptr);
   CacheRegisterRelcacheCallback(forget_relations, (Datum)0);
   enabled = true;
