@@ -1,24 +1,61 @@
 -- Privileges: functions run as the caller; no search_path or schema trick runs foreign code.
 CREATE ROLE regress_nobody;
+CREATE ROLE regress_reader;
 CREATE ROLE regress_app;
 GRANT USAGE ON SCHEMA regress TO PUBLIC;
-GRANT USAGE ON SCHEMA dbos TO regress_app;
+GRANT USAGE ON SCHEMA dbos TO regress_reader, regress_app;
+GRANT SELECT ON ALL TABLES IN SCHEMA dbos TO regress_reader;
 GRANT SELECT, INSERT ON dbos.workflow_status, dbos.workflow_input, dbos.notifications,
                         dbos.queues, dbos.dbos_migrations, dbos.workflow_events,
                         dbos.workflow_output TO regress_app;
-
--- Without rights on the DBOS tables, every call fails with 42501 and writes nothing.
 SELECT regress.row_counts() AS before \gset
+
+-- Without USAGE on schema dbos, the call is refused before it reaches the extension.
+SET ROLE regress_nobody;
+SELECT regress.error_of($$SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'f', workflow_id => 'priv-1')$$);
+SELECT regress.error_of($$SELECT dbos.get_status('enq-1')$$);
+RESET ROLE;
+
+-- With USAGE on schema dbos (it holds our functions and the DBOS tables) and no right on any
+-- table, each function runs, and its own statements fail with 42501 on a DBOS table: they
+-- run with the caller's rights.
+GRANT USAGE ON SCHEMA dbos TO regress_nobody;
 SET ROLE regress_nobody;
 SELECT regress.error_of($$SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'f', workflow_id => 'priv-1')$$);
 SELECT regress.error_of($$SELECT dbos.send('enq-1', '1')$$);
 SELECT regress.error_of($$SELECT dbos.get_status('enq-1')$$);
 SELECT regress.error_of($$SELECT dbos.get_result('enq-1', 0)$$);
 SELECT regress.error_of($$SELECT dbos.get_event('enq-1', 'k', 0)$$);
+SELECT regress.error_of($$SELECT dbos.cancel_workflow('enq-1')$$);
+SELECT regress.error_of($$SELECT * FROM dbos.list_workflows()$$);
+RESET ROLE;
+
+-- The system schema is checked the same way: with dbos.system_schema pointing at another
+-- schema, USAGE on dbos (our functions) is not enough; with USAGE on it, the tables refuse.
+SET dbos.system_schema = 'dbos_legacy108';
+SET ROLE regress_nobody;
+SELECT regress.error_of($$SELECT dbos.get_status('enq-1')$$);
+SELECT regress.error_of($$SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'f', workflow_id => 'priv-1')$$);
+RESET ROLE;
+GRANT USAGE ON SCHEMA dbos_legacy108 TO regress_nobody;
+SET ROLE regress_nobody;
+SELECT regress.error_of($$SELECT dbos.get_status('enq-1')$$);
+SELECT regress.error_of($$SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'f', workflow_id => 'priv-1')$$);
+RESET ROLE;
+RESET dbos.system_schema;
+REVOKE USAGE ON SCHEMA dbos_legacy108 FROM regress_nobody;
+
+-- Read rights only: the readers work, the writers fail on the table they write.
+SET ROLE regress_reader;
+SELECT regress.error_of($$SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'f', workflow_id => 'priv-1')$$);
+SELECT regress.error_of($$SELECT dbos.send('enq-1', '1')$$);
+SELECT (dbos.get_status('enq-1')).workflow_id;
+SELECT dbos.get_event('ev-1', 'string', 0);
+SELECT dbos.get_result('res-ok', 0);
 RESET ROLE;
 SELECT regress.row_counts() = :'before' AS nothing_written;
 
--- With them, the same calls work.
+-- With SELECT and INSERT, the same calls work.
 SET ROLE regress_app;
 SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'f', workflow_id => 'priv-1');
 SELECT (dbos.get_status('priv-1')).status;
@@ -77,7 +114,8 @@ DROP SCHEMA evil CASCADE;
 DELETE FROM dbos.notifications WHERE destination_uuid LIKE 'priv-%';
 DELETE FROM dbos.workflow_input WHERE workflow_uuid LIKE 'priv-%';
 DELETE FROM dbos.workflow_status WHERE workflow_uuid LIKE 'priv-%';
-REVOKE ALL ON ALL TABLES IN SCHEMA dbos FROM regress_app;
-REVOKE USAGE ON SCHEMA dbos FROM regress_app;
+REVOKE ALL ON ALL TABLES IN SCHEMA dbos FROM regress_app, regress_reader;
+REVOKE USAGE ON SCHEMA dbos FROM regress_app, regress_reader, regress_nobody;
 DROP ROLE regress_app;
+DROP ROLE regress_reader;
 DROP ROLE regress_nobody;
