@@ -106,7 +106,9 @@ Datum *array_arg(FunctionCallInfo fcinfo, int n, Oid type, const char *name, boo
   if (PG_ARGISNULL(n)) return nullptr;
   ArrayType *array = PG_GETARG_ARRAYTYPE_P(n);
   if (ARR_NDIM(array) > 1)
-    ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("%s must be a one-dimensional array", name)));
+    ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("%s must be a one-dimensional array", name),
+                    errdetail("It has %d dimensions.", ARR_NDIM(array)),
+                    errhint("Give one element per workflow.")));
   Datum *elems;
   int len;
   deconstruct_array(array, type, -1, false, TYPALIGN_INT, &elems, nulls, &len);
