@@ -96,6 +96,12 @@ enum ListParam {
   LP_STATUS, LP_NAME, LP_QUEUE, LP_APP_VERSION, LP_CREATED_AFTER, LP_CREATED_BEFORE, LP_LIMIT,
   LP_OFFSET, LP_LOAD_INPUT, LP_LOAD_OUTPUT, LP_COUNT
 };
+// Management changes of one workflow: cancel (id, -, now), resume (id, queue, now),
+// set priority (id, priority, now), delete (id, with_children).
+enum ChangeParam { CP_ID, CP_VALUE, CP_NOW_MS, CP_COUNT };
+// Fork: the new status (+ input) row, then the copies of steps, streams and events.
+enum ForkParam { FP_SOURCE, FP_NEW_ID, FP_APP_VERSION, FP_QUEUE, FP_APP_NAME, FP_NOW_MS, FP_COUNT };
+enum ForkCopyParam { FC_SOURCE, FC_NEW_ID, FC_START_STEP, FC_NOW_MS, FC_COUNT };
 // Columns of S_STATUS before the payload columns (input, output, error, serialization).
 constexpr int kStatusPlainColumns = 24;
 

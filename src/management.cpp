@@ -169,8 +169,9 @@ DBOS_FUNCTION(dbos_cancel_workflow) {
   const Profile *p = connect();
   Datum id = CStringGetTextDatum(workflow_id);
   require_workflow(p, id, workflow_id);
-  Datum v[2] = {id, Int64GetDatum(epoch_ms_now())};
-  run_statement(statement(p, S_CANCEL), v, nullptr, false, SPI_OK_UPDATE);
+  Datum v[CP_COUNT] = {id, (Datum)0, Int64GetDatum(epoch_ms_now())};
+  const char n[CP_COUNT + 1] = {' ', 'n', ' '};
+  run_statement(statement(p, S_CANCEL), v, n, false, SPI_OK_UPDATE);
   SPI_finish();
   PG_RETURN_VOID();
 }
@@ -184,7 +185,7 @@ DBOS_FUNCTION(dbos_resume_workflow) {
   const Profile *p = connect();
   Datum id = CStringGetTextDatum(workflow_id);
   require_workflow(p, id, workflow_id);
-  Datum v[3] = {id, CStringGetTextDatum(queue ? queue : kInternalQueue), Int64GetDatum(epoch_ms_now())};
+  Datum v[CP_COUNT] = {id, CStringGetTextDatum(queue ? queue : kInternalQueue), Int64GetDatum(epoch_ms_now())};
   run_statement(statement(p, S_RESUME), v, nullptr, false, SPI_OK_UPDATE);
   SPI_finish();
   PG_RETURN_DATUM(copy_text_result(caller, workflow_id));
@@ -203,7 +204,7 @@ DBOS_FUNCTION(dbos_set_workflow_priority) {
   const Profile *p = connect();
   Datum id = CStringGetTextDatum(workflow_id);
   require_workflow(p, id, workflow_id);
-  Datum v[3] = {id, Int32GetDatum(priority), Int64GetDatum(epoch_ms_now())};
+  Datum v[CP_COUNT] = {id, Int32GetDatum(priority), Int64GetDatum(epoch_ms_now())};
   run_statement(statement(p, S_SET_PRIORITY), v, nullptr, false, SPI_OK_UPDATE);
   SPI_finish();
   PG_RETURN_VOID();
@@ -214,7 +215,7 @@ DBOS_FUNCTION(dbos_delete_workflow) {
   char *workflow_id = workflow_id_arg(fcinfo, 0);
   bool children = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
   const Profile *p = connect();
-  Datum v[2] = {CStringGetTextDatum(workflow_id), BoolGetDatum(children)};
+  Datum v[CP_COUNT] = {CStringGetTextDatum(workflow_id), BoolGetDatum(children), (Datum)0};
   run_statement(statement(p, S_DELETE), v, nullptr, false, SPI_OK_DELETE);
   SPI_finish();
   PG_RETURN_VOID();
@@ -240,15 +241,15 @@ DBOS_FUNCTION(dbos_fork_workflow) {
   if (!new_id) new_id = new_uuid();
   Datum id = CStringGetTextDatum(workflow_id);
   require_workflow(p, id, workflow_id);
-  Datum v[6];
-  char n[6];
-  v[0] = text_or_null(workflow_id, n, 0);
-  v[1] = text_or_null(new_id, n, 1);
-  v[2] = text_or_null(app_version, n, 2);
-  v[3] = text_or_null(queue ? queue : kInternalQueue, n, 3);
-  v[4] = text_or_null(setting_application_name(), n, 4);
-  v[5] = Int64GetDatum(reserve_created_at(1).base);
-  n[5] = ' ';
+  Datum v[FP_COUNT];
+  char n[FP_COUNT];
+  v[FP_SOURCE] = text_or_null(workflow_id, n, FP_SOURCE);
+  v[FP_NEW_ID] = text_or_null(new_id, n, FP_NEW_ID);
+  v[FP_APP_VERSION] = text_or_null(app_version, n, FP_APP_VERSION);
+  v[FP_QUEUE] = text_or_null(queue ? queue : kInternalQueue, n, FP_QUEUE);
+  v[FP_APP_NAME] = text_or_null(setting_application_name(), n, FP_APP_NAME);
+  v[FP_NOW_MS] = Int64GetDatum(reserve_created_at(1).base);
+  n[FP_NOW_MS] = ' ';
   run_statement(statement(p, S_FORK), v, n, false, SPI_OK_SELECT);
   if (SPI_processed == 0)
     ereport(ERROR, (errcode(MAKE_SQLSTATE('D', 'B', '0', '0', '6')),
@@ -256,7 +257,7 @@ DBOS_FUNCTION(dbos_fork_workflow) {
                     errhint("Pass another new_workflow_id, or NULL to have one generated.")));
   if (start_step > 0) {
     // Checkpoints, streams and published events of the steps before start_step.
-    Datum steps[4] = {v[0], v[1], Int32GetDatum(start_step), Int64GetDatum(epoch_ms_now())};
+    Datum steps[FC_COUNT] = {v[FP_SOURCE], v[FP_NEW_ID], Int32GetDatum(start_step), Int64GetDatum(epoch_ms_now())};
     const char *sn = nullptr;
     if (OidIsValid(p->relid[T_STEPS])) run_statement(statement(p, S_FORK_STEPS), steps, sn, false, SPI_OK_INSERT);
     if (OidIsValid(p->relid[T_STREAMS])) run_statement(statement(p, S_FORK_STREAMS), steps, sn, false, SPI_OK_INSERT);
