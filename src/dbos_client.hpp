@@ -6,6 +6,22 @@
 
 namespace dbos_client {
 
+// Our own SQLSTATEs (the README lists them): get_result outcomes and ID conflicts.
+#define ERRCODE_DBOS_WORKFLOW_ERROR MAKE_SQLSTATE('D', 'B', '0', '0', '1')
+#define ERRCODE_DBOS_CANCELLED MAKE_SQLSTATE('D', 'B', '0', '0', '2')
+#define ERRCODE_DBOS_DEAD_LETTER MAKE_SQLSTATE('D', 'B', '0', '0', '3')
+#define ERRCODE_DBOS_UNKNOWN_WORKFLOW MAKE_SQLSTATE('D', 'B', '0', '0', '4')
+#define ERRCODE_DBOS_TIMEOUT MAKE_SQLSTATE('D', 'B', '0', '0', '5')
+#define ERRCODE_DBOS_CONFLICTING_ID MAKE_SQLSTATE('D', 'B', '0', '0', '6')
+
+// The queue DBOS keeps for workflows enqueued without one; it needs no queues row.
+constexpr const char *kInternalQueue = "_dbos_internal_queue";
+
+// A text argument as a C string, nullptr for SQL NULL.
+inline char *text_arg(FunctionCallInfo fcinfo, int n) {
+  return PG_ARGISNULL(n) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
 // --- settings.cpp -------------------------------------------------------------------------
 void define_settings();
 const char *setting_system_schema();

@@ -11,7 +11,6 @@ extern "C" {
 namespace dbos_client {
 namespace {
 
-constexpr const char *kInternalQueue = "_dbos_internal_queue";
 
 HTAB *queues_seen = nullptr;  // queue names checked in this backend, for queues_schema
 char queues_schema[NAMEDATALEN];
@@ -116,7 +115,7 @@ const char *resolve_conflict(const Profile *p, const EnqueueRow *row) {
     if (!same_name(name, row->workflow_name) || !same_name(cls, row->workflow_class) ||
         !same_name(cfg, row->config_name))
       ereport(ERROR,
-              (errcode(MAKE_SQLSTATE('D', 'B', '0', '0', '6')),
+              (errcode(ERRCODE_DBOS_CONFLICTING_ID),
                errmsg("workflow ID \"%s\" is already used by another workflow", row->workflow_id),
                errdetail("The existing workflow is \"%s\" (class \"%s\", config \"%s\", status %s); "
                          "this call enqueues \"%s\" (class \"%s\", config \"%s\").",

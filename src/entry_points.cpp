@@ -20,9 +20,6 @@ void _PG_init(void) {
 
 namespace {
 
-char *text_arg(FunctionCallInfo fcinfo, int n) {
-  return PG_ARGISNULL(n) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
 
 Jsonb *jsonb_arg(FunctionCallInfo fcinfo, int n) { return PG_ARGISNULL(n) ? nullptr : PG_GETARG_JSONB_P(n); }
 
@@ -30,6 +27,24 @@ requests::Span span_arg(FunctionCallInfo fcinfo, int n) {
   if (PG_ARGISNULL(n)) return {false, 0, 0, 0};
   Interval *iv = PG_GETARG_INTERVAL_P(n);
   return {true, iv->time, iv->day, iv->month};
+}
+
+// The options of a validated request, with the settings' defaults, as a row to enqueue
+// (ID, inputs, deduplication ID and partition key left to the caller).
+EnqueueRow row_of(const requests::Enqueue &r) {
+  EnqueueRow row = {};
+  row.workflow_name = r.workflow_name;
+  row.workflow_class = r.workflow_class;
+  row.config_name = r.config_name;
+  row.queue_name = r.queue_name;
+  row.app_version = r.app_version ? r.app_version : setting_app_version();
+  row.application_name = r.application_name ? r.application_name : setting_application_name();
+  row.priority = r.priority_null ? 0 : r.priority;
+  row.timeout_ms = r.timeout_ms;
+  row.delay_ms = r.delay_ms;
+  row.serialization = payloads::format_tag(r.format);
+  row.return_existing = r.return_existing;
+  return row;
 }
 
 }  // namespace
@@ -62,33 +77,18 @@ DBOS_FUNCTION(dbos_enqueue) {
   r.duplication_policy = text_arg(fcinfo, 15);
   requests::validate(r);
 
-  const char *app_version = r.app_version ? r.app_version : setting_app_version();
-  const char *app_name = r.application_name ? r.application_name : setting_application_name();
-  Datum inputs = inputs_to_text(r.format, args, named);
+  EnqueueRow row = row_of(r);
+  row.workflow_id = r.workflow_id ? r.workflow_id : new_uuid();
+  row.new_id = r.workflow_id == nullptr;
+  row.deduplication_id = r.deduplication_id;
+  row.partition_key = r.partition_key;
+  row.inputs = inputs_to_text(r.format, args, named);
 
   MemoryContext caller = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   const Profile *p = current_profile();
-  check_enqueue_features(p, r.delay_ms > 0, r.partition_key != nullptr, app_name != nullptr);
-  check_queue_registered(p, r.queue_name);
-
-  EnqueueRow row = {};
-  row.workflow_id = r.workflow_id ? r.workflow_id : new_uuid();
-  row.new_id = r.workflow_id == nullptr;
-  row.workflow_name = r.workflow_name;
-  row.workflow_class = r.workflow_class;
-  row.config_name = r.config_name;
-  row.queue_name = r.queue_name;
-  row.app_version = app_version;
-  row.application_name = app_name;
-  row.priority = r.priority_null ? 0 : r.priority;
-  row.deduplication_id = r.deduplication_id;
-  row.timeout_ms = r.timeout_ms;
-  row.delay_ms = r.delay_ms;
-  row.partition_key = r.partition_key;
-  row.serialization = payloads::format_tag(r.format);
-  row.inputs = inputs;
-  row.return_existing = r.return_existing;
+  check_enqueue_features(p, row.delay_ms > 0, row.partition_key != nullptr, row.application_name != nullptr);
+  check_queue_registered(p, row.queue_name);
   const char *result = enqueue_row(p, &row);
   text *out = (text *)MemoryContextAllocZero(caller, VARHDRSZ + strlen(result));
   SET_VARSIZE(out, VARHDRSZ + strlen(result));
@@ -196,8 +196,7 @@ DBOS_FUNCTION(dbos_enqueue_many) {
   r.deduplication_id = dedups ? "(per workflow)" : nullptr;
   requests::validate(r);
 
-  const char *app_version = r.app_version ? r.app_version : setting_app_version();
-  const char *app_name = r.application_name ? r.application_name : setting_application_name();
+  EnqueueRow shared = row_of(r);
   Datum *inputs = (Datum *)palloc(sizeof(Datum) * (count + 1));
   bool all_new = true;
   const char **workflow_ids = (const char **)palloc(sizeof(char *) * (count + 1));
@@ -213,20 +212,8 @@ DBOS_FUNCTION(dbos_enqueue_many) {
   MemoryContext caller = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   const Profile *p = current_profile();
-  check_enqueue_features(p, r.delay_ms > 0, any_partition, app_name != nullptr);
-  check_queue_registered(p, r.queue_name);
-  EnqueueRow shared = {};
-  shared.workflow_name = r.workflow_name;
-  shared.workflow_class = r.workflow_class;
-  shared.config_name = r.config_name;
-  shared.queue_name = r.queue_name;
-  shared.app_version = app_version;
-  shared.application_name = app_name;
-  shared.priority = r.priority_null ? 0 : r.priority;
-  shared.timeout_ms = r.timeout_ms;
-  shared.delay_ms = r.delay_ms;
-  shared.serialization = payloads::format_tag(r.format);
-  shared.return_existing = r.return_existing;
+  check_enqueue_features(p, shared.delay_ms > 0, any_partition, shared.application_name != nullptr);
+  check_queue_registered(p, shared.queue_name);
   EnqueueBatch batch = {&shared, count, workflow_ids, all_new, inputs, dedups, partitions};
   const char **result = enqueue_batch(p, &batch);
   MemoryContext spi = MemoryContextSwitchTo(caller);
@@ -371,7 +358,7 @@ struct ResultWait {
 }  // namespace
 
 void dbos_client::raise_unknown_workflow(const char *id) {
-  ereport(ERROR, (errcode(MAKE_SQLSTATE('D', 'B', '0', '0', '4')),
+  ereport(ERROR, (errcode(ERRCODE_DBOS_UNKNOWN_WORKFLOW),
                   errmsg("workflow \"%s\" does not exist", id),
                   errhint("Check the workflow ID; an enqueue is visible only after its transaction commits.")));
 }
@@ -425,17 +412,17 @@ DBOS_FUNCTION(dbos_get_result) {
   w.workflow_id = workflow_id;
   w.checked = timeout_ms == 0;
   if (!wait_until(poll_result, &w, timeout_ms, WAKE_STATUS))
-    ereport(ERROR, (errcode(MAKE_SQLSTATE('D', 'B', '0', '0', '5')),
+    ereport(ERROR, (errcode(ERRCODE_DBOS_TIMEOUT),
                     errmsg("timed out waiting for the result of workflow \"%s\"", workflow_id),
                     errdetail("The workflow did not end within %.3f seconds.", timeout_ms / 1000.0),
                     errhint("Wait longer (timeout_seconds => NULL waits until it ends), or check "
                             "dbos.get_status().")));
   if (!strcmp(w.status, "CANCELLED"))
-    ereport(ERROR, (errcode(MAKE_SQLSTATE('D', 'B', '0', '0', '2')),
+    ereport(ERROR, (errcode(ERRCODE_DBOS_CANCELLED),
                     errmsg("workflow \"%s\" was cancelled", workflow_id),
                     errhint("Resume it from a DBOS application or client to run it again.")));
   if (strcmp(w.status, "SUCCESS") && strcmp(w.status, "ERROR"))
-    ereport(ERROR, (errcode(MAKE_SQLSTATE('D', 'B', '0', '0', '3')),
+    ereport(ERROR, (errcode(ERRCODE_DBOS_DEAD_LETTER),
                     errmsg("workflow \"%s\" exceeded its maximum recovery attempts", workflow_id),
                     errdetail("Its status is %s.", w.status),
                     errhint("Find out why it keeps failing, then resume it.")));

@@ -30,6 +30,7 @@ constexpr const char *invalid_value = "22023";       // invalid_parameter_value
 constexpr const char *out_of_range = "22003";        // numeric_value_out_of_range
 constexpr const char *datetime_overflow = "22008";   // datetime_field_overflow
 constexpr const char *too_long = "22001";            // string_data_right_truncation
+constexpr const char *workflow_error = "DB001";      // get_result of a workflow that ended in ERROR
 constexpr const char *too_large = "54000";           // program_limit_exceeded
 constexpr const char *too_complex = "54001";         // statement_too_complex (nesting)
 constexpr const char *internal = "XX000";            // a bug of ours, never expected

@@ -14,11 +14,7 @@ using namespace dbos_client;
 
 namespace {
 
-constexpr const char *kInternalQueue = "_dbos_internal_queue";
 
-char *text_arg(FunctionCallInfo fcinfo, int n) {
-  return PG_ARGISNULL(n) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
 
 // The workflow ID argument: required, non-empty.
 char *workflow_id_arg(FunctionCallInfo fcinfo, int n) {
@@ -252,7 +248,7 @@ DBOS_FUNCTION(dbos_fork_workflow) {
   n[FP_NOW_MS] = ' ';
   run_statement(statement(p, S_FORK), v, n, false, SPI_OK_SELECT);
   if (SPI_processed == 0)
-    ereport(ERROR, (errcode(MAKE_SQLSTATE('D', 'B', '0', '0', '6')),
+    ereport(ERROR, (errcode(ERRCODE_DBOS_CONFLICTING_ID),
                     errmsg("workflow ID \"%s\" is already used", new_id),
                     errhint("Pass another new_workflow_id, or NULL to have one generated.")));
   if (start_step > 0) {

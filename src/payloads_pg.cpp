@@ -56,7 +56,7 @@ void raise_workflow_error(const char *workflow_id, Datum error_jsonb) {
   if (!e.name.empty()) detail += " with " + e.name;
   if (!e.code.empty()) detail += " (code " + e.code + ")";
   detail += ". Error: " + std::string(json);
-  throw Error("DB001", e.message, detail,
+  throw Error(sqlstate::workflow_error, e.message, detail,
               "The error is the workflow's own; see dbos.get_status() for the workflow.");
 }
 
