@@ -29,9 +29,12 @@
 //                 42501 under a role without rights, 25006 in a READ ONLY transaction, 22P05
 //                 when client_encoding LATIN1 cannot show a character
 // Anything else is a violation, as are XX000, a lost connection, rows left behind by a failed
-// call, and invalid UTF-8 in an error text. The server log is checked for crashed backends and
-// the postmaster PID for a restart. Last lines: the number of calls tried, then
-// "fuzz: N passed, M failed".
+// call, writes a failing call attempted before it failed (counted by PostgreSQL whatever the
+// rollback, see attemptsFunctionSql), an enqueue whose arguments get_status reads back
+// differently, and invalid UTF-8 in an error text. The server log is checked for crashed
+// backends and the postmaster PID for a restart. Last lines: "fuzz: N calls, M violations
+// (...)", then "suite fuzz (<mode>): 1 passed, 0 failed" (the run is one test; "0 passed,
+// 1 failed" when M > 0).
 const fs = require('fs');
 const path = require('path');
 const { Client } = require(process.env.DBOS_FUZZ_PG || path.join(__dirname, '..', 'interop', 'node_modules', 'pg'));
@@ -66,6 +69,7 @@ function parseArgs(argv) {
     else if (a === '--only') o.only = next().split(',');
     else if (a === '--verbose' || a === '-v') o.verbose = true;
     else if (a === '--selftest-crash') o.selftestCrash = Number(next()); // kills our backend at that call
+    else if (a === '--selftest-write') o.selftestWrite = true; // every enqueue writes, then fails (see selftestWriteSql)
     else if (a === '--help' || a === '-h') {
       console.log('usage: node test/fuzz/fuzz.js [--seed N|random] [--calls N] [--long] [--host H] [--port P] [--db D]\n' +
         '  [--log server.log] [--reset-every N] [--max-seconds S] [--repro-dir DIR] [--only fn,fn] [--verbose]\n' +
@@ -261,6 +265,41 @@ function checksumFunctionSql(tables) {
   ];
 }
 
+// The writes this backend attempted on the tables of the DBOS schemas, as PostgreSQL counts
+// them: inserts, updates and deletes, whether they commit, roll back or abort. Read before a
+// call and after its error (and the rollback to the savepoint), it shows whether the call
+// wrote anything before failing, which the rollback would hide from the checksum. The counts
+// are this backend's own (pg_stat_xact_all_tables: not yet flushed, flushed only between
+// transactions), so other sessions cannot move them. Tables are named by OID: the text must
+// read the same under any client_encoding (a SET LOCAL of it is undone by the rollback).
+function attemptsFunctionSql() {
+  const schemas = Object.keys(SCHEMAS).concat('fz_empty').map(q).join(', ');
+  return [
+    `CREATE FUNCTION fuzz_util.attempts() RETURNS text LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog AS $fn$
+       SELECT coalesce(string_agg(format('%s:%s/%s/%s', relid, n_tup_ins, n_tup_upd, n_tup_del), ' ' ORDER BY relid), '')
+         FROM pg_stat_xact_all_tables WHERE schemaname IN (${schemas}) AND n_tup_ins + n_tup_upd + n_tup_del > 0 $fn$`,
+  ];
+}
+
+// --selftest-write: a trigger that makes every dbos.enqueue write its row and then fail with
+// a documented SQLSTATE (22023). The rollback leaves nothing, so only the attempted-writes
+// check can see it: the run must report "wrote before failing" violations.
+function selftestWriteSql() {
+  return [
+    `CREATE FUNCTION fuzz_util.selftest_fail() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN
+       IF current_setting('fuzz.selftest_write', true) = 'on' THEN
+         RAISE EXCEPTION 'selftest: failing after the write' USING ERRCODE = '22023';
+       END IF; RETURN NULL; END $fn$`,
+    'CREATE TRIGGER fuzz_selftest_fail AFTER INSERT ON dbos.workflow_status FOR EACH ROW EXECUTE FUNCTION fuzz_util.selftest_fail()',
+  ];
+}
+
+// A JSON text for a one-line message: runs of a repeated digit shortened, at most 140 characters.
+const squeeze = (t) => {
+  const x = String(t).replace(/(\d)\1{19,}/g, (m) => `${m[0]}…(${m.length}x)`);
+  return x.length > 140 ? x.slice(0, 140) + '…' : x;
+};
+
 // --- the fuzzer ---------------------------------------------------------------------------
 
 class Fuzzer {
@@ -279,7 +318,6 @@ class Fuzzer {
     this.itemId = 1000;
     this.expectCommitted = null; // {checksum, callIndex} after a failed call
     this.notices = [];
-    this.notes = []; // findings that do not fail the run (round-trip differences)
     this.slowest = [];
     this.reconnects = 0;
   }
@@ -348,6 +386,10 @@ class Fuzzer {
     tables.push(['items', ITEMS], ['parts', PARTS]);
     this.trackedTables = tables;
     for (const s of checksumFunctionSql(tables)) await this.sql(s);
+    for (const s of attemptsFunctionSql()) await this.sql(s);
+    if (this.o.selftestWrite) for (const s of selftestWriteSql()) await this.sql(s);
+    this.mode = (await this.sql(`SELECT current_setting('shared_preload_libraries') ~ '(^|[ ,])dbos_client($|[ ,])' AS p`)).rows[0].p
+      ? 'preloaded' : 'not preloaded';
     // IDs returned by a successful dbos.enqueue that have no row once the statement ended.
     await this.sql(`CREATE FUNCTION fuzz_util.missing(schema text, ids text[]) RETURNS text[] LANGUAGE plpgsql SECURITY DEFINER
       SET search_path = pg_catalog AS $fn$ DECLARE r text[]; BEGIN
@@ -943,19 +985,22 @@ class Fuzzer {
     RAISE NOTICE 'fz-inner ${i} ok';`;
       // PERFORM 1: a query, so that rows still buffered by the previous call are written
       // before the checksum's query takes its snapshot.
+      // The handler runs after the rollback of the exception block: the checksum proves the
+      // rollback, the attempted writes whether the call wrote before failing.
       body.push(`  PERFORM 1;
   c := fuzz_util.checksum();
+  a := fuzz_util.attempts();
   BEGIN
     ${run}
   EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, m = MESSAGE_TEXT;
-    RAISE NOTICE 'fz-inner ${i} err % % %', st, (fuzz_util.checksum() = c), pg_catalog.left(m, 300);
+    RAISE NOTICE 'fz-inner ${i} err % % % %', st, (fuzz_util.checksum() = c), (fuzz_util.attempts() = a), pg_catalog.left(m, 300);
   END;`);
     }
     let tag = 'fzdo';
     const text = body.join('\n');
     while (text.includes(`$${tag}$`)) tag += 'x';
-    return `DO $${tag}$\nDECLARE c text; st text; m text; r text; vis boolean;\nBEGIN\n${text}\nEND $${tag}$`;
+    return `DO $${tag}$\nDECLARE c text; a text; st text; m text; r text; vis boolean;\nBEGIN\n${text}\nEND $${tag}$`;
   }
 
   // Schema drift: a first call fills the caches (profile, plans), DDL changes the tables, then
@@ -1063,6 +1108,7 @@ class Fuzzer {
 
   contextSql(call) {
     const s = ['SAVEPOINT fz', ...call.ctx];
+    if (this.o.selftestWrite) s.push("SET LOCAL fuzz.selftest_write = 'on'");
     if (call.role) s.push(`SET LOCAL ROLE ${call.role}`);
     if (call.latin1) s.push("SET LOCAL client_encoding = 'LATIN1'");
     s.push(`SET LOCAL statement_timeout = ${call.stmtTimeout}`); // last: the settings take time (1 MB values)
@@ -1128,6 +1174,30 @@ class Fuzzer {
       file: err && err.file, line: err && err.line, routine: err && err.routine, repro: this.reproScript(call, extra.note ? ` — ${extra.note}` : ''), ...extra });
   }
 
+  // "schema.table +i/+u/+d" for each table whose attempted-write counts moved from a to b.
+  async attemptsDiff(a, b) {
+    const parse = (t) => new Map(t.split(' ').filter(Boolean).map((x) => { const [oid, c] = x.split(':'); return [oid, c.split('/').map(Number)]; }));
+    const before = parse(a);
+    const out = [];
+    for (const [oid, c] of parse(b)) {
+      const p = before.get(oid) || [0, 0, 0];
+      if (c.some((n, i) => n !== p[i])) {
+        const name = (await this.sql(`SELECT ${oid}::oid::regclass::text AS n`).catch(() => ({ rows: [{ n: oid }] }))).rows[0].n;
+        out.push(`${name} +${c[0] - p[0]}/+${c[1] - p[1]}/+${c[2] - p[2]}`);
+      }
+    }
+    return out.join(', ');
+  }
+
+  // Whether a call that failed with `code` must have written nothing at all (README: "Every
+  // bad input is an ERROR that writes nothing"): not a conflict found by writing (23505,
+  // DB006), not an interruption or an encoding failure of the result (57014, 22P05), and not a
+  // call whose statements include writes of their own (schema drift: a first call, then DDL).
+  mustNotWrite(call, fn, code) {
+    if (call.fn === 'ddl') return false;
+    return !['23505', 'DB006', '57014', '22P05', '40001', '40P01'].includes(code);
+  }
+
   judge(call, fn, err, hz) {
     this.callsTried++;
     if (!err) {
@@ -1153,7 +1223,7 @@ class Fuzzer {
   async runCall(call) {
     this.notices = [];
     const t0 = Date.now();
-    let c0, c1;
+    let c0, c1, a0;
     try {
       const r = await this.sql(`BEGIN ISOLATION LEVEL ${call.iso}${call.readOnly ? ' READ ONLY' : ''}; SELECT fuzz_util.checksum() AS c`);
       c0 = r[1].rows[0].c;
@@ -1168,7 +1238,10 @@ class Fuzzer {
         const r2 = await this.sql(call.pre.join(';\n') + '; SELECT fuzz_util.checksum() AS c');
         c1 = r2[r2.length - 1].rows[0].c;
       }
-      await this.sql(this.contextSql(call).join('; '));
+      // The attempted writes so far, read before the statement_timeout (set last) applies.
+      const ctxSql = this.contextSql(call);
+      const ctx = await this.sql([...ctxSql.slice(0, -1), 'SELECT fuzz_util.attempts() AS a', ctxSql[ctxSql.length - 1]].join('; '));
+      a0 = ctx[ctx.length - 2].rows[0].a;
     } catch (e) {
       if (this.lostConnection(e)) return this.connectionLost(call, e);
       // The harness itself failed (a fixture row or a setting): report it, it is our bug.
@@ -1213,11 +1286,15 @@ class Fuzzer {
           if (this.ids.length > 300) this.ids.splice(0, 100);
         }
       } else {
-        const r = await this.sql('ROLLBACK TO SAVEPOINT fz; SELECT fuzz_util.checksum() AS c');
+        const r = await this.sql('ROLLBACK TO SAVEPOINT fz; SELECT fuzz_util.checksum() AS c, fuzz_util.attempts() AS a');
         const c2 = r[1].rows[0].c;
+        const a2 = r[1].rows[0].a;
         if (c2 !== c1) {
           this.demote();
           this.violation(call, 'rows left behind', err, { note: `checksum before ${c1}, after ${c2}` });
+        } else if (a2 !== a0 && this.mustNotWrite(call, call.fn, err.code)) {
+          this.demote();
+          this.violation(call, 'wrote before failing', err, { note: `writes attempted by the call (inserted/updated/deleted): ${await this.attemptsDiff(a0, a2)}` });
         }
         await this.sql(`${post}${call.end}`);
         this.expectCommitted = { checksum: call.end === 'COMMIT' ? c1 : c0, call };
@@ -1254,20 +1331,22 @@ class Fuzzer {
     }
   }
 
-  // Not a pass/fail check: what get_status reads back of the arguments just enqueued should be
-  // the arguments. Differences are listed as notes.
+  // What get_status reads back of the arguments just enqueued must be the arguments (in the
+  // same transaction); a difference, or an error of get_status, is a violation.
   async roundTrip(call) {
     const { id, args } = call.roundTrip;
     try {
       const r = await this.sql(`SAVEPOINT rt; SELECT (s.input = (${args})::jsonb) AS same, s.input::text AS got, (${args})::jsonb::text AS want, s.serialization FROM dbos.get_status(${q(id)}) s; RELEASE SAVEPOINT rt`);
       const row = r[1].rows[0];
-      if (row && row.same === false) {
-        this.notes.push({ idx: call.idx, kind: 'round trip', text: `enqueue(args => ${row.want.slice(0, 300)}) ` +
-          `[${row.serialization}] reads back as ${row.got.slice(0, 300)}`, sql: `SELECT input FROM dbos.get_status(${q(id)}) -- after ${call.sql}` });
+      if (!row || row.same !== true) {
+        this.demote();
+        this.violation(call, 'round trip: get_status reads back other arguments', {
+          message: row ? `enqueue(args => ${squeeze(row.want)}) [${row.serialization}] reads back as ${squeeze(row.got)}` : `get_status(${id}) returned no row` });
       }
     } catch (e) {
       if (this.lostConnection(e)) throw e;
-      this.notes.push({ idx: call.idx, kind: 'round trip error', text: `get_status of what enqueue accepted fails: ${e.code} ${e.message.slice(0, 200)}`, sql: call.sql });
+      this.demote();
+      this.violation(call, 'round trip: get_status fails on what enqueue accepted', e);
       await this.sql('ROLLBACK TO SAVEPOINT rt');
     }
   }
@@ -1282,7 +1361,7 @@ class Fuzzer {
     const seen = new Set();
     for (const n of this.notices) {
       const vis = /^fz-inner (\d+) ok vis=(\w+) id=/.exec(n.message || '');
-      const m = /^fz-inner (\d+) (ok|err) ?(\S*) ?([tf]?) ?([\s\S]*)$/.exec((n.message || '').replace(/ ok vis=[\s\S]*$/, ' ok'));
+      const m = /^fz-inner (\d+) (ok|err) ?(\S*) ?([tf]?) ?([tf]?) ?([\s\S]*)$/.exec((n.message || '').replace(/ ok vis=[\s\S]*$/, ' ok'));
       if (!m) continue;
       const i = Number(m[1]);
       seen.add(i);
@@ -1296,11 +1375,14 @@ class Fuzzer {
         }
         continue;
       }
-      const e = { code: m[3], message: m[5] };
+      const e = { code: m[3], message: m[6] };
       this.judge(sub, inner.fn, e, inner.hz);
       if (m[4] !== 't') {
         this.demote();
         this.violation(sub, 'rows left behind (inside PL/pgSQL exception block)', e, { note: `inner call ${i}: ${inner.expr.slice(0, 300)}` });
+      } else if (m[5] !== 't' && this.mustNotWrite(sub, inner.fn, e.code)) {
+        this.demote();
+        this.violation(sub, 'wrote before failing (inside PL/pgSQL exception block)', e, { note: `inner call ${i}: ${inner.expr.slice(0, 300)}` });
       }
     }
     if (err) {
@@ -1380,16 +1462,6 @@ class Fuzzer {
     if (this.reconnects) line(`reconnects after a lost connection: ${this.reconnects}`);
     for (const p of serverProblems) line(`!! ${p}`);
 
-    if (this.notes.length) {
-      const kinds = new Map();
-      for (const n of this.notes) {
-        const key = n.kind + ' ' + n.text.replace(/"[^"]*"/g, '"…"').replace(/[\d.e+-]{6,}/g, 'N').slice(0, 60);
-        if (!kinds.has(key)) kinds.set(key, []);
-        kinds.get(key).push(n);
-      }
-      line(`\nnotes (not failures): ${this.notes.length} enqueued arguments that get_status reads back differently, e.g.:`);
-      for (const [, list] of [...kinds.entries()].slice(0, 6)) line(`  #${list[0].idx} ${list[0].text}  (${list.length}x)`);
-    }
     if (this.violations.length) {
       const groups = new Map();
       for (const v of this.violations) {
@@ -1445,15 +1517,17 @@ async function main() {
   await new Promise((r) => setTimeout(r, 300));
   const problems = f.checkServer();
   const serverFailures = problems.filter((p) => !/not readable/.test(p)).length;
-  f.failed += serverFailures;
   f.report(seconds, problems);
-  console.log(`\nfuzz: ${f.callsTried} calls tried (seed ${o.seed}, ${seconds.toFixed(1)} s)`);
-  console.log(`fuzz: ${f.passed} passed, ${f.failed} failed`);
-  process.exit(f.failed === 0 ? 0 : 1);
+  // The run is one test: it passes when no call and no server check found a violation.
+  const violations = f.violations.length + serverFailures;
+  const ok = violations === 0 && f.failed === 0 && f.callsTried > 0;
+  console.log(`\nfuzz: ${f.callsTried} calls, ${violations} violations (${f.failed} calls failed; seed ${o.seed}, ${seconds.toFixed(1)} s)`);
+  console.log(`suite ${process.env.DBOS_SUITE_PREFIX || ''}fuzz (${f.mode}): ${ok ? '1 passed, 0 failed' : '0 passed, 1 failed'}`);
+  process.exit(ok ? 0 : 1);
 }
 
 main().catch((e) => {
   console.error(`fuzz: harness failure: ${e.stack || e.message}`);
-  console.log('fuzz: 0 passed, 1 failed');
+  console.log(`suite ${process.env.DBOS_SUITE_PREFIX || ''}fuzz: 0 passed, 1 failed`);
   process.exit(1);
 });

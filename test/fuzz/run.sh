@@ -4,7 +4,8 @@
 #   test/fuzz/run.sh [fuzz.js options: --seed N|random, --calls N, --long, ...]
 # Env: DBOS_PGPORT / DBOS_PGDATA / DBOS_PGSOCK (default: port 54350, /tmp/dbos_fuzz/...).
 # Needs the extension installed (make install) and test/interop/node_modules.
-# Last line: "fuzz: N passed, M failed"; exit 0 only when M = 0.
+# Last lines: "fuzz: N calls, M violations (...)" and "suite fuzz (<mode>): 1 passed, 0 failed"
+# (the run is one test; "0 passed, 1 failed" when anything failed); exit 0 only when it passed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export DBOS_PGPORT=${DBOS_PGPORT:-54350}
@@ -13,7 +14,7 @@ export DBOS_PGSOCK=${DBOS_PGSOCK:-/tmp/dbos_fuzz/sock}
 . test/lib.sh
 DB=${DBOS_FUZZ_DB:-dbos_fuzz}
 
-fail() { echo "fuzz: setup failed: $*"; echo "fuzz: 0 passed, 1 failed"; exit 1; }
+fail() { echo "fuzz: setup failed: $*"; echo "suite ${DBOS_SUITE_PREFIX:-}fuzz: 0 passed, 1 failed"; exit 1; }
 
 as_pg() { if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi; }
 started=0
