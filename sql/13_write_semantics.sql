@@ -122,6 +122,19 @@ FETCH 1 FROM c;  -- the conflict is raised by this FETCH
 ROLLBACK TO s;
 SELECT 'unrelated statement runs' AS later;
 COMMIT;
+-- Deferred constraint triggers on the DBOS tables fire at commit for rows a cursor wrote
+-- (rows written at commit time would queue events that never fire).
+CREATE TABLE regress.deferred_seen (id text);
+CREATE FUNCTION regress.note_deferred() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO regress.deferred_seen VALUES (NEW.workflow_uuid); RETURN NULL; END $$;
+CREATE CONSTRAINT TRIGGER regress_deferred AFTER INSERT ON dbos.workflow_status
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION regress.note_deferred();
+BEGIN;
+DECLARE d CURSOR FOR SELECT dbos.enqueue('semQ', NULL, 'deferred', workflow_id => 'sem-deferred-' || i) FROM generate_series(1, 3) i;
+FETCH 2 FROM d;
+COMMIT;
+DROP TRIGGER regress_deferred ON dbos.workflow_status;
+SELECT id FROM regress.deferred_seen ORDER BY 1;
 -- WITH HOLD cursors: a scrollable one is run again from the start when its transaction
 -- commits (PostgreSQL's rule for volatile functions); explicit workflow IDs make that harmless.
 BEGIN;
