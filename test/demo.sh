@@ -39,9 +39,13 @@ SELECT jsonb_pretty(dbos.get_result('order-42', 30));
 SELECT workflow_id, status, workflow_name, queue_name, application_name, app_version,
        recovery_attempts, input, output
 FROM dbos.get_status('order-42') \gx
+-- 6. Many workflows at once, set-based, in one transaction; then each result.
+SELECT dbos.enqueue_many('orders', NULL, 'shipOrder', ARRAY['[1]', '[2]', '[3]']::jsonb[],
+                         workflow_ids => ARRAY['ship-1', 'ship-2', 'ship-3']);
+SELECT id, dbos.get_result(id, 30) AS result FROM unnest(ARRAY['ship-1', 'ship-2', 'ship-3']) id;
 SQL
 psql -X -e -d demo <<'SQL'
--- 6. Bad input gets a clear error and writes nothing.
+-- 7. Bad input gets a clear error and writes nothing.
 SELECT dbos.enqueue('orders', NULL, 'processOrder', '{"not": "an array"}');
 SQL
 echo "demo finished: a workflow enqueued from SQL ran in a real DBOS worker"

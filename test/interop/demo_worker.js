@@ -10,6 +10,11 @@ async function processOrder(order) {
 }
 DBOS.registerWorkflow(processOrder, { name: 'processOrder' });
 
+async function shipOrder(id) {
+  return { shipped: id };
+}
+DBOS.registerWorkflow(shipOrder, { name: 'shipOrder' });
+
 async function main() {
   DBOS.setConfig({
     name: 'demo-app',
