@@ -202,6 +202,7 @@ DBOS_FUNCTION(dbos_enqueue_many) {
   const char **workflow_ids = (const char **)palloc(sizeof(char *) * (count + 1));
   bool any_partition = false;
   for (int i = 0; i < count; i++) {
+    CHECK_FOR_INTERRUPTS();  // a million rows take a while to encode
     Jsonb *n = named && !named_nulls[i] ? DatumGetJsonbP(named[i]) : nullptr;
     inputs[i] = inputs_to_text(r.format, DatumGetJsonbP(args[i]), n);
     all_new = all_new && !(ids && ids[i]);

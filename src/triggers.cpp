@@ -404,6 +404,7 @@ void write_statement_rows(TriggerData *td, const TriggerConfig *c, const Profile
   MemoryContext rows = AllocSetContextCreate(CurrentMemoryContext, "dbos_client rows", ALLOCSET_DEFAULT_SIZES);
   MemoryContext outer = MemoryContextSwitchTo(rows);
   for (;;) {
+    CHECK_FOR_INTERRUPTS();
     // UPDATE transition tables list old and new versions of each row in the same order.
     bool has_new = news && tuplestore_gettupleslot(news, true, false, new_slot);
     bool has_old = olds && tuplestore_gettupleslot(olds, true, false, old_slot);
