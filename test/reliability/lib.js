@@ -30,11 +30,28 @@ const now = () => Number(process.hrtime.bigint()) / 1e6; // ms, monotonic
 
 // ---- results ------------------------------------------------------------------------------
 
+// One suite's checks. The closing line, `suite reliability <suite> (<mode>): N passed, M
+// failed`, names the mode of the server (library preloaded or not: setMode); DBOS_SUITE_PREFIX
+// is put before it (e.g. by the sanitizer suite). Setup steps are not checks: a failed one
+// counts as a failure, a passed one is not counted.
 class Results {
   constructor(suite) {
     this.suite = suite;
+    this.mode = 'preload unknown';
     this.passed = 0;
     this.failed = 0;
+  }
+  async setMode(client) {
+    const r = await client.query(`SELECT current_setting('shared_preload_libraries') ~ '(^|[ ,])dbos_client($|[ ,])' AS p`);
+    this.mode = r.rows[0].p ? 'preloaded' : 'not preloaded';
+    console.log(`# ${this.suite}: library ${this.mode}`);
+  }
+  setup(name, ok, detail = '') {
+    if (!ok) {
+      this.failed++;
+      console.log(`FAIL setup ${name}${detail ? ': ' + detail : ''}`);
+    }
+    return ok;
   }
   check(name, ok, detail = '') {
     if (ok) {
@@ -47,8 +64,9 @@ class Results {
     return ok;
   }
   summary() {
-    console.log(`${this.suite}: ${this.passed} passed, ${this.failed} failed`);
-    return this.failed === 0 ? 0 : 1;
+    const failed = this.passed + this.failed === 0 ? 1 : this.failed; // no check ran: a failure
+    console.log(`suite ${process.env.DBOS_SUITE_PREFIX || ''}reliability ${this.suite} (${this.mode}): ${this.passed} passed, ${failed} failed`);
+    return failed === 0 ? 0 : 1;
   }
 }
 

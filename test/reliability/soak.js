@@ -13,11 +13,14 @@
 // DBOS recover the workflows it left PENDING. Then: every committed enqueue completed exactly
 // once, every rolled-back or rejected one is absent, every idempotent send was delivered
 // once, no unexpected error, no 40P01.
-// Last, a backend is killed with SIGKILL in the middle of a 200,000-row dbos.enqueue and of a
-// 100,000-row INSERT under a statement-level dbos.enqueue_trigger: after crash recovery all
-// or none of the rows exist.
+// Last (suite "bulk kill -9"), SIGKILLs end a 200,000-row dbos.enqueue statement and a
+// 100,000-row INSERT under a statement-level dbos.enqueue_trigger: mid-statement, while the
+// COMMIT is in flight (its backend or another one killed), and after the COMMIT returned.
+// After crash recovery each trial must leave all or none of the rows, and both outcomes must
+// have occurred (see bulkCase).
 //
-// Prints PASS/FAIL lines with figures, then `soak: N passed, M failed`.
+// Prints PASS/FAIL lines with figures, then `suite reliability soak (<mode>): N passed, M
+// failed` and `suite reliability bulk kill -9 (<mode>): ...`.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -34,7 +37,9 @@ const KILL_WORKER = process.env.REL_KILL_WORKER !== '0';
 const BULK_ROWS = Number(process.env.REL_BULK_ROWS || 200000);
 const TRIGGER_ROWS = Number(process.env.REL_TRIGGER_ROWS || 100000);
 const BULK_KILL_AFTER_MS = Number(process.env.REL_BULK_KILL_AFTER_MS || 2000);
-const BULK_COMMIT = process.env.REL_BULK_COMMIT ? process.env.REL_BULK_COMMIT === '1' : !QUICK;
+// Rows of the trials that reach the COMMIT (the whole statement runs): fewer in --quick.
+const BULK_COMMIT_ROWS = Number(process.env.REL_BULK_COMMIT_ROWS || (QUICK ? 50000 : BULK_ROWS));
+const TRIGGER_COMMIT_ROWS = Number(process.env.REL_TRIGGER_COMMIT_ROWS || (QUICK ? 30000 : TRIGGER_ROWS));
 const DEDUP_KEYS = 4;
 const FIXED_IDS = 40;
 const LOG_DIR = process.env.REL_LOG_DIR || '/tmp/dbos_rel_logs';
@@ -43,6 +48,7 @@ const RUN = Date.now().toString(36);
 const QUEUE = 'rel_soak';
 
 const res = new L.Results('soak');
+const res2 = new L.Results('bulk kill -9');
 fs.mkdirSync(LOG_DIR, { recursive: true });
 
 const rand = (n) => Math.floor(Math.random() * n);
@@ -628,114 +634,214 @@ async function verify(admin, run) {
     `messages lost ${keysMissing.length}, duplicated ${keysDup.length}`);
 }
 
-// ---- SIGKILL of a backend in a bulk enqueue -----------------------------------------------------------
+// ---- SIGKILL in bulk statements: all or none ----------------------------------------------------
 
 async function backendPid(c) {
   return (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
 }
 
-// Runs `sql` in one transaction on a fresh connection; with killAfterMs, SIGKILLs its backend
-// that long after the start (checking it is still running). Then reconnects (the postmaster
-// restarts every backend and recovers) and returns counts(admin).
-async function bulk(name, sql, params, counts, killAfterMs, setup = null) {
+function killPid(pid) {
+  try {
+    process.kill(pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false; // already gone
+  }
+}
+
+// After a SIGKILL the postmaster resets every backend and runs crash recovery. Returns a
+// connection made after that: none of `pids` is listed any more (a SIGKILLed backend stays in
+// pg_stat_activity until the reset; a connection made before the reset is ended by it).
+async function reconnectAfterCrash(pids) {
+  const deadline = L.now() + 180000;
+  for (;;) {
+    const a = await L.connectRetry(L.pgConf(), 180000);
+    a.on('error', () => {});
+    try {
+      const n = (await a.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1)', [pids])).rows[0].n;
+      if (n === 0) return a;
+    } catch {
+      /* ended by the reset: connect again */
+    }
+    await a.end().catch(() => {});
+    if (L.now() > deadline) throw new Error(`backends ${pids} still listed 180 s after the SIGKILL`);
+    await L.sleep(200);
+  }
+}
+
+// One bulk statement `sql` in an explicit transaction on a fresh connection, ended by a SIGKILL:
+//   at 'statement'     its backend, killAfterMs into the statement (checked still running):
+//                      the transaction cannot have committed;
+//   at 'commit'        once the statement is done, COMMIT is sent and, without waiting for
+//                      its answer (after delayMs), its backend (victim 'self') or an idle
+//                      backend of another connection ('other': the postmaster then resets the
+//                      committing backend too) is killed: the commit may or may not be done;
+//   at 'after_commit'  another backend, once the COMMIT is acknowledged: it must survive.
+// Then counts(admin) after crash recovery, and whether the COMMIT was acknowledged.
+async function bulkTrial(sql, params, counts, how, setupSql = null) {
   const c = await L.connectRetry();
   c.on('error', () => {});
   const pid = await backendPid(c);
-  if (setup) await c.query(setup);
+  if (setupSql) await c.query(setupSql);
+  let helper = null;
+  let helperPid = null;
+  if (how.victim === 'other' || how.at === 'after_commit') {
+    helper = await L.connectRetry();
+    helper.on('error', () => {});
+    helperPid = await backendPid(helper);
+  }
+  await c.query('BEGIN');
   const t0 = L.now();
-  const q = c.query(sql, params).then((r) => ({ ok: true, r, at: L.now() }), (e) => ({ ok: false, err: e, at: L.now() }));
+  const stmt = c.query(sql, params).then((r) => ({ ok: true, r, at: L.now() }), (e) => ({ ok: false, err: e, at: L.now() }));
   let stillRunning = null;
-  if (killAfterMs != null) {
-    const winner = await Promise.race([q, L.sleep(killAfterMs).then(() => null)]);
+  let acked = false;
+  let victim = pid;
+  let stmtErr = null;
+  if (how.at === 'statement') {
+    const winner = await Promise.race([stmt, L.sleep(how.afterMs).then(() => null)]);
     const a = await L.connectRetry();
     stillRunning = !winner && (await a.query(`SELECT state FROM pg_stat_activity WHERE pid = $1`, [pid])).rows[0]?.state === 'active';
     await a.end().catch(() => {});
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch (e) {
-      stillRunning = false; // the backend is already gone (it crashed by itself)
+    if (!killPid(pid)) stillRunning = false; // the backend is already gone (it crashed by itself)
+    await stmt;
+  } else {
+    const r = await stmt;
+    if (!r.ok) stmtErr = r.err;
+    if (how.at === 'after_commit') {
+      acked = await c.query('COMMIT').then(() => true, () => false);
+      victim = helperPid;
+      killPid(victim);
+    } else {
+      const commit = c.query('COMMIT').then(() => true, () => false);
+      if (how.delayMs) await L.sleep(how.delayMs);
+      victim = how.victim === 'other' ? helperPid : pid;
+      killPid(victim);
+      acked = await commit;
     }
   }
-  const r = await q;
   const tKill = L.now();
-  const a = await L.connectRetry(L.pgConf(), 120000);
+  const a = await reconnectAfterCrash([pid, helperPid].filter(Boolean));
   const recoveryMs = L.now() - tKill;
   const n = await counts(a);
   await a.end().catch(() => {});
   await c.end().catch(() => {});
-  const how = r.ok ? 'the statement completed' : `the statement failed: ${r.err.code || ''} ${r.err.message}`;
-  return { ok: r.ok, err: r.err, how, ms: r.at - t0, stillRunning, recoveryMs, n, pid };
+  if (helper) await helper.end().catch(() => {});
+  return { n, acked, stillRunning, stmtErr, ms: L.now() - t0, recoveryMs, victim, pids: [pid, helperPid].filter(Boolean) };
+}
+
+// Runs the trials of one bulk case; each must leave all `rows` or none (in every count of
+// counts()); a trial killed mid-statement must leave none, an acknowledged COMMIT all; and both
+// outcomes must have happened, or the check could not tell "all or none" from either.
+async function bulkCase(label, rows, makeSql, counts, trials, killedPids) {
+  const outcomes = [];
+  const bad = [];
+  let base = null;
+  for (const how of trials) {
+    const nRows = how.at === 'statement' ? rows.statement : rows.commit;
+    const { sql, params, setupSql } = makeSql(nRows, how);
+    const a0 = await L.connectRetry();
+    base = await counts(a0);
+    await a0.end().catch(() => {});
+    const r = await bulkTrial(sql, params, counts, how, setupSql);
+    killedPids.push(r.victim);
+    const d = Object.fromEntries(Object.entries(r.n).map(([k, v]) => [k, v - base[k]]));
+    const all = Object.values(d).every((v) => v === nRows);
+    const none = Object.values(d).every((v) => v === 0);
+    const outcome = all ? 'all' : none ? 'none' : 'partial';
+    const name = how.at === 'statement' ? `killed ${how.afterMs} ms into the statement` : how.at === 'after_commit'
+      ? 'another backend killed after the COMMIT returned' : `${how.victim === 'other' ? 'another backend' : 'its backend'} killed ${how.delayMs || 0} ms after COMMIT was sent`;
+    outcomes.push(`${name}: ${outcome}${r.acked ? ' (COMMIT acknowledged)' : ''}`);
+    console.log(`# ${label}, ${nRows} rows, ${name}: ${outcome} ${JSON.stringify(d)}; COMMIT acknowledged: ${r.acked}; ` +
+      `${(r.ms / 1000).toFixed(1)} s, recovery ${(r.recoveryMs / 1000).toFixed(1)} s`);
+    if (r.stmtErr) bad.push(`${name}: the statement failed before the kill: ${r.stmtErr.code || ''} ${r.stmtErr.message}`);
+    if (outcome === 'partial') bad.push(`${name}: partial ${JSON.stringify(d)} of ${nRows}`);
+    if (how.at === 'statement' && !r.stillRunning) bad.push(`${name}: the statement was not running any more at the kill`);
+    if (how.at === 'statement' && outcome !== 'none') bad.push(`${name}: ${outcome} although the transaction never committed`);
+    if (r.acked && outcome !== 'all') bad.push(`${name}: COMMIT acknowledged but ${outcome} after recovery`);
+    how.outcome = outcome;
+  }
+  const seen = new Set(trials.map((t) => t.outcome));
+  res2.check(`${label}_sigkill_leaves_all_or_none`, bad.length === 0, `${outcomes.join('; ')}${bad.length ? ' -- ' + bad.join('; ') : ''}`);
+  res2.check(`${label}_sigkill_outcomes_include_all_and_none`, seen.has('all') && seen.has('none'),
+    `outcomes over ${trials.length} trials: ${[...seen].join(', ')}`);
+}
+
+// The kill moments of each case: mid-statement (none), COMMIT in flight (either), COMMIT done (all).
+function killTrials() {
+  const t = [{ at: 'statement', afterMs: BULK_KILL_AFTER_MS }];
+  for (const delayMs of QUICK ? [0] : [0, 1, 5]) {
+    t.push({ at: 'commit', victim: 'self', delayMs }, { at: 'commit', victim: 'other', delayMs });
+  }
+  t.push({ at: 'after_commit' });
+  return t;
 }
 
 async function bulkTests() {
   const killedPids = [];
-  // (1) SELECT dbos.enqueue(...) FROM generate_series(1, 200000): one statement, one transaction.
-  const ENQ_SQL = `SELECT count(dbos.enqueue('rel_bulk', NULL, 'soakFast', jsonb_build_array(i), workflow_id => $1 || i)) AS n
-                     FROM generate_series(1, ${BULK_ROWS}) i`;
-  const enqCounts = (prefix) => async (a) => (await a.query(
-    `SELECT (SELECT count(*) FROM dbos.workflow_status WHERE workflow_uuid LIKE $1)::int AS status_rows,
-            (SELECT count(*) FROM dbos.workflow_input WHERE workflow_uuid LIKE $1)::int AS input_rows`, [prefix + '%'])).rows[0];
-  if (BULK_COMMIT) {
-    const p = `bulkok-${RUN}-`;
-    const r = await bulk('enqueue', ENQ_SQL, [p], enqCounts(p), null);
-    res.check(`bulk_enqueue_${BULK_ROWS}_commits_all`, r.ok && r.n.status_rows === BULK_ROWS && r.n.input_rows === BULK_ROWS,
-      `${(r.ms / 1000).toFixed(1)} s; rows: ${JSON.stringify(r.n)}${r.ok ? '' : '; ' + r.err.message}`);
+  // REL_SABOTAGE=1: each INSERT into dbos.workflow_input loses one of its rows in the same
+  // transaction (as a writer that drops part of a batch would): the checks must see "partial".
+  if (process.env.REL_SABOTAGE === '1') {
+    const a = await L.connectRetry();
+    await a.query(`CREATE OR REPLACE FUNCTION rel_app.sabotage_drop_one() RETURNS trigger LANGUAGE plpgsql AS $$
+                     BEGIN DELETE FROM dbos.workflow_input WHERE workflow_uuid = (SELECT workflow_uuid FROM new_rows LIMIT 1); RETURN NULL; END $$;
+                   DROP TRIGGER IF EXISTS rel_sabotage ON dbos.workflow_input;
+                   CREATE TRIGGER rel_sabotage AFTER INSERT ON dbos.workflow_input REFERENCING NEW TABLE AS new_rows
+                     FOR EACH STATEMENT EXECUTE FUNCTION rel_app.sabotage_drop_one()`);
+    await a.end();
+    console.log('# REL_SABOTAGE: each INSERT into dbos.workflow_input drops one of its rows');
   }
-  {
-    const p = `bulkkill-${RUN}-`;
-    const r = await bulk('enqueue', ENQ_SQL, [p], enqCounts(p), BULK_KILL_AFTER_MS);
-    killedPids.push(r.pid);
-    const allOrNone = (r.n.status_rows === 0 && r.n.input_rows === 0) ||
-      (r.n.status_rows === BULK_ROWS && r.n.input_rows === BULK_ROWS);
-    res.check(`bulk_enqueue_${BULK_ROWS}_sigkill_all_or_none`, allOrNone && r.stillRunning && !r.ok,
-      `backend ${r.pid} to be killed ${BULK_KILL_AFTER_MS} ms in, still running then: ${r.stillRunning} (${r.how}); after crash recovery ` +
-        `(${(r.recoveryMs / 1000).toFixed(1)} s until a connection succeeds) rows: ${JSON.stringify(r.n)}`);
-  }
-  // (2) INSERT of 100,000 rows under a statement-level enqueue_trigger. At the default
-  // work_mem (4MB) the transition table spills to a temporary file; with work_mem 64MB it
-  // stays in memory.
+  // (1) SELECT dbos.enqueue(...) FROM generate_series(1, N): one statement, one transaction.
+  let trial = 0;
+  const enqSql = (rows) => ({
+    sql: `SELECT count(dbos.enqueue('rel_bulk', NULL, 'soakFast', jsonb_build_array(i), workflow_id => $1 || i)) AS n
+            FROM generate_series(1, ${rows}) i`,
+    params: [`bulk-${RUN}-${++trial}-`],
+  });
+  const enqCounts = async (a) => (await a.query(
+    `SELECT (SELECT count(*) FROM dbos.workflow_status WHERE queue_name = 'rel_bulk')::int AS status_rows,
+            (SELECT count(*) FROM dbos.workflow_input i JOIN dbos.workflow_status s USING (workflow_uuid)
+              WHERE s.queue_name = 'rel_bulk')::int AS input_rows`)).rows[0];
+  await bulkCase(`bulk_enqueue`, { statement: BULK_ROWS, commit: BULK_COMMIT_ROWS }, enqSql, enqCounts, killTrials(), killedPids);
+
+  // (2) INSERT under a statement-level enqueue_trigger. At the default work_mem (4MB) the
+  // transition table spills to a temporary file; with work_mem 64MB it stays in memory.
   const TRG_SQL = (rows) => `INSERT INTO rel_app.bulk_src SELECT i, 'row ' || i FROM generate_series(1, ${rows}) i`;
   const trgCounts = async (a) => (await a.query(
     `SELECT (SELECT count(*) FROM rel_app.bulk_src)::int AS table_rows,
             (SELECT count(*) FROM dbos.workflow_status WHERE queue_name = 'rel_bulk_trg')::int AS status_rows,
             (SELECT count(*) FROM dbos.workflow_input i JOIN dbos.workflow_status s USING (workflow_uuid)
               WHERE s.queue_name = 'rel_bulk_trg')::int AS input_rows`)).rows[0];
-  const delta = (n, base) => Object.fromEntries(Object.entries(n).map(([k, v]) => [k, v - base[k]]));
-  const a0 = await L.connectRetry();
-  let base = await trgCounts(a0);
-  await a0.end().catch(() => {});
-  // A transition table that spilled to disk (work_mem 64kB, 2,000 rows): all rows enqueued.
+  // A transition table that spilled to disk (work_mem 64kB, 2,000 rows), committed: all rows enqueued.
   {
-    const r = await bulk('trigger', TRG_SQL(2000), [], trgCounts, null, `SET work_mem = '64kB'`);
-    const d = delta(r.n, base);
-    res.check('trigger_insert_transition_table_on_disk', r.ok && Object.values(d).every((v) => v === 2000),
-      `INSERT of 2000 rows under work_mem 64kB: ${r.how}; new rows: ${JSON.stringify(d)}` +
-        (r.ok ? '' : ' (see the server log: a backend crash restarts the cluster)'));
-    base = r.n;
-  }
-  for (const [label, setup] of [['', null], ['_work_mem_64MB', `SET work_mem = '64MB'`]]) {
-    if (BULK_COMMIT) {
-      const r = await bulk('trigger', TRG_SQL(TRIGGER_ROWS), [], trgCounts, null, setup);
-      const d = delta(r.n, base);
-      res.check(`trigger_insert_${TRIGGER_ROWS}_commits_all${label}`, r.ok && Object.values(d).every((v) => v === TRIGGER_ROWS),
-        `${(r.ms / 1000).toFixed(1)} s, ${r.how}; new rows: ${JSON.stringify(d)}`);
-      base = r.n;
+    const a0 = await L.connectRetry();
+    const base = await trgCounts(a0);
+    let err = null;
+    try {
+      await a0.query(`SET work_mem = '64kB'`);
+      await a0.query(TRG_SQL(2000));
+    } catch (e) {
+      err = e;
     }
-    const r = await bulk('trigger', TRG_SQL(TRIGGER_ROWS), [], trgCounts, BULK_KILL_AFTER_MS, setup);
-    killedPids.push(r.pid);
-    const d = delta(r.n, base);
-    const allOrNone = Object.values(d).every((v) => v === 0) || Object.values(d).every((v) => v === TRIGGER_ROWS);
-    res.check(`trigger_insert_${TRIGGER_ROWS}_sigkill_all_or_none${label}`, allOrNone && r.stillRunning && !r.ok,
-      `backend ${r.pid} to be killed ${BULK_KILL_AFTER_MS} ms in, still running then: ${r.stillRunning} (${r.how}); ` +
-        `after crash recovery (${(r.recoveryMs / 1000).toFixed(1)} s) new rows: ${JSON.stringify(d)}`);
-    base = r.n;
+    await a0.end().catch(() => {});
+    const a1 = await L.connectRetry(L.pgConf(), 120000);
+    const n = await trgCounts(a1);
+    await a1.end().catch(() => {});
+    const d = Object.fromEntries(Object.entries(n).map(([k, v]) => [k, v - base[k]]));
+    res2.check('trigger_insert_transition_table_on_disk', !err && Object.values(d).every((v) => v === 2000),
+      `INSERT of 2000 rows under work_mem 64kB: ${err ? `${err.code} ${err.message}` : 'committed'}; new rows: ${JSON.stringify(d)}` +
+        (err ? ' (see the server log: a backend crash restarts the cluster)' : ''));
+  }
+  for (const [label, setupSql] of [['', null], ['_work_mem_64MB', `SET work_mem = '64MB'`]]) {
+    const trials = label ? [{ at: 'statement', afterMs: BULK_KILL_AFTER_MS }, { at: 'after_commit' }] : killTrials();
+    await bulkCase(`trigger_insert${label}`, { statement: TRIGGER_ROWS, commit: TRIGGER_COMMIT_ROWS },
+      (rows) => ({ sql: TRG_SQL(rows), params: [], setupSql }), trgCounts, trials, killedPids);
   }
   // After the crashes, the extension works in the new backends.
   const a = await L.connectRetry();
   const id = (await a.query(`SELECT dbos.enqueue('rel_bulk', NULL, 'soakFast', '[1]') AS id`)).rows[0].id;
   const st = (await a.query(`SELECT status FROM dbos.get_status($1)`, [id])).rows[0];
   await a.end();
-  res.check('extension_works_after_crash_recovery', st && st.status === 'ENQUEUED', `status ${st && st.status}`);
+  res2.check('extension_works_after_crash_recovery', st && st.status === 'ENQUEUED', `status ${st && st.status}`);
   return killedPids;
 }
 
@@ -749,28 +855,42 @@ function logCrashes(text, allowedPids) {
   });
 }
 
+// REL_SOAK=0 skips the soak, REL_BULK=0 the bulk kills; each part reports its own suite.
+const SOAK = process.env.REL_SOAK !== '0';
+const BULK = process.env.REL_BULK !== '0';
+let phase = SOAK ? 'soak' : 'bulk'; // the suite an unexpected error is charged to
+
 async function main() {
   const logFile = path.join(L.PGDATA, 'server.log');
   const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
   const admin = await L.connectRetry();
   admin.on('error', () => {});
+  await res.setMode(admin);
+  res2.mode = res.mode;
   await setup(admin);
-  console.log(`# soak mode: ${QUICK ? 'quick' : 'full'}; ${CONNS} connections, ${DURATION_S} s, enqueue rate cap ${RATE}/s, worker logs in ${LOG_DIR}`);
-  const run = await soak(admin);
-  if (process.env.REL_SABOTAGE === '1') await sabotage(admin);
-  await verify(admin, run);
-  await Promise.all(Object.values(workers).map(stopWorker));
+  if (SOAK) {
+    console.log(`# soak mode: ${QUICK ? 'quick' : 'full'}; ${CONNS} connections, ${DURATION_S} s, enqueue rate cap ${RATE}/s, worker logs in ${LOG_DIR}`);
+    const run = await soak(admin);
+    if (process.env.REL_SABOTAGE === '1') await sabotage(admin);
+    await verify(admin, run);
+    await Promise.all(Object.values(workers).map(stopWorker));
+    const midLog = fs.readFileSync(logFile, 'utf8').slice(logStart);
+    const soakCrashes = logCrashes(midLog, []);
+    res.check('server_log_no_crash_during_soak', soakCrashes.length === 0, soakCrashes.slice(0, 3).join(' | '));
+  }
   await admin.end().catch(() => {});
-  const midLog = fs.readFileSync(logFile, 'utf8').slice(logStart);
-  const soakCrashes = logCrashes(midLog, []);
-  res.check('server_log_no_crash_during_soak', soakCrashes.length === 0, soakCrashes.slice(0, 3).join(' | '));
-  if (process.env.REL_BULK === '0') return; // soak only (debugging)
+  if (!BULK) return;
+  phase = 'bulk';
   const logMid = fs.statSync(logFile).size;
   const killed = await bulkTests();
   const after = logCrashes(fs.readFileSync(logFile, 'utf8').slice(logMid), killed);
-  res.check('server_log_only_the_killed_backends', after.length === 0, after.slice(0, 3).join(' | '));
+  res2.check('server_log_only_the_killed_backends', after.length === 0, after.slice(0, 3).join(' | '));
 }
 
 main()
-  .catch((e) => res.check('soak_suite_ran', false, e.stack || String(e)))
-  .finally(() => process.exit(res.summary()));
+  .catch((e) => (phase === 'bulk' ? res2 : res).check('suite_ran', false, e.stack || String(e)))
+  .finally(() => {
+    const a = SOAK ? res.summary() : 0;
+    const b = BULK ? res2.summary() : 0;
+    process.exit(a || b);
+  });

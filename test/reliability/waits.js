@@ -1,11 +1,16 @@
 'use strict';
-// Waits end when they must: a backend blocked in dbos.get_event / dbos.get_result ends on
-// pg_cancel_backend, statement_timeout, its own timeout_seconds and pg_terminate_backend, and
-// does not delay a fast shutdown. Every case is measured over REL_TRIALS (default 20) trials.
+// Waits end when they must: a backend blocked in dbos.get_event(id, 'k', 600) or an unbounded
+// dbos.get_result ends on pg_cancel_backend, statement_timeout, its own timeout_seconds and
+// pg_terminate_backend, and does not hold up a fast shutdown. Every case runs REL_TRIALS
+// (default 20) trials.
 //
 //   node test/reliability/waits.js        (cluster from DBOS_PGPORT/DBOS_PGDATA, db REL_DATABASE)
 //
-// Prints PASS/FAIL lines with p50/p95/max, then `waits: N passed, M failed`.
+// The bounds only tell "ended at once" from "ended when the wait would have": every trial must
+// end within AT_ONCE_MS (10 s) of the event, against waits of 600 s or without limit, so no
+// load on the machine can break them. The latencies (min/p50/p95/max) are printed for
+// information; they are measured and compared in bench/. Prints PASS/FAIL lines, then
+// `suite reliability waits (<preloaded|not preloaded>): N passed, M failed`.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -18,19 +23,10 @@ const IDLE_TRIALS = Number(process.env.REL_SHUTDOWN_IDLE_TRIALS || SHUTDOWN_TRIA
 const WAITERS = Number(process.env.REL_SHUTDOWN_WAITERS || 20);
 const IDLE_SESSIONS_SERIES = process.env.REL_SHUTDOWN_IDLE_SESSIONS === '1';
 const OWN_TIMEOUT_TRIALS = Number(process.env.REL_OWN_TIMEOUT_TRIALS || TRIALS);
-const BOUND_MS = 100; // cancel / timeout: at most this much beyond the target
-// Every trial must stay within BOUND_MS. Only on an overloaded machine (1-minute load average
-// above the CPU count, measured when the series ends) may single trials reach
-// OVERLOAD_MAX_MS, as long as the 95th percentile stays within BOUND_MS; the line says so.
-const OVERLOAD_MAX_MS = 250;
-const os = require('node:os');
+const WAIT_S = 600; // get_event's timeout; get_result waits without limit
+const AT_ONCE_MS = 10000; // "at once": far below the wait, far above what load adds
 function within_bound(st) {
-  if (st.max <= BOUND_MS) return { ok: true, note: '' };
-  const load = os.loadavg()[0];
-  const cpus = os.cpus().length;
-  if (load > cpus && st.p95 <= BOUND_MS && st.max <= OVERLOAD_MAX_MS)
-    return { ok: true, note: `; max over ${BOUND_MS} ms tolerated: load average ${load.toFixed(1)} on ${cpus} CPUs` };
-  return { ok: false, note: `; over ${BOUND_MS} ms (load average ${load.toFixed(1)} on ${cpus} CPUs)` };
+  return st.max < AT_ONCE_MS ? { ok: true, note: '' } : { ok: false, note: `; a trial took ${L.fmt(st.max)} ms, not at once` };
 }
 const STMT_TIMEOUT_MS = 300;
 const OWN_TIMEOUT_S = 0.3;
@@ -39,7 +35,7 @@ const TARGET = `rel-wait-${RUN}`; // ENQUEUED on a queue nobody polls: never end
 
 const res = new L.Results('waits');
 const KINDS = {
-  get_event: { sql: `SELECT dbos.get_event($1, 'k', 60) AS v`, own: `SELECT dbos.get_event($1, 'k', $2) AS v` },
+  get_event: { sql: `SELECT dbos.get_event($1, 'k', ${WAIT_S}) AS v`, own: `SELECT dbos.get_event($1, 'k', $2) AS v` },
   get_result: { sql: `SELECT dbos.get_result($1) AS v`, own: `SELECT dbos.get_result($1, $2) AS v` },
 };
 
@@ -96,9 +92,9 @@ async function cancelTrials(kind) {
     await untilWaiting([pid]);
     const t0 = L.now();
     await admin.query('SELECT pg_cancel_backend($1)', [pid]);
-    const r = await within(w.done, 10000);
+    const r = await within(w.done, AT_ONCE_MS);
     if (!r) {
-      bad.push(`trial ${i}: still waiting 10 s after pg_cancel_backend`);
+      bad.push(`trial ${i}: still waiting ${AT_ONCE_MS} ms after pg_cancel_backend`);
       await admin.query('SELECT pg_terminate_backend($1)', [pid]);
       break;
     }
@@ -111,8 +107,8 @@ async function cancelTrials(kind) {
   await c.end().catch(() => {});
   const st = L.stats(lat);
   const b = within_bound(st);
-  res.check(`cancel_${kind}_ends_57014_within_${BOUND_MS}ms`, bad.length === 0 && st.n === TRIALS && b.ok,
-    `${L.fmtStats(st)}${b.note}${bad.length ? '; ' + bad.slice(0, 3).join('; ') : ''}`);
+  res.check(`cancel_${kind}_ends_57014_at_once`, bad.length === 0 && st.n === TRIALS && b.ok,
+    `latency ${L.fmtStats(st)}${b.note}${bad.length ? '; ' + bad.slice(0, 3).join('; ') : ''}`);
   return st;
 }
 
@@ -127,9 +123,9 @@ async function statementTimeoutTrials(kind) {
   const bad = [];
   for (let i = 0; i < TRIALS; i++) {
     const w = start(c, KINDS[kind].sql, [TARGET]);
-    const r = await within(w.done, 10000);
+    const r = await within(w.done, STMT_TIMEOUT_MS + AT_ONCE_MS);
     if (!r) {
-      bad.push(`trial ${i}: still waiting 10 s after a ${STMT_TIMEOUT_MS} ms statement_timeout`);
+      bad.push(`trial ${i}: still waiting ${AT_ONCE_MS} ms after a ${STMT_TIMEOUT_MS} ms statement_timeout`);
       break;
     }
     over.push(r.at - w.t - STMT_TIMEOUT_MS);
@@ -138,7 +134,7 @@ async function statementTimeoutTrials(kind) {
   await c.end().catch(() => {});
   const st = L.stats(over);
   const b = within_bound(st);
-  res.check(`statement_timeout_${kind}_overshoot_le_${BOUND_MS}ms`, bad.length === 0 && st.n === TRIALS && b.ok,
+  res.check(`statement_timeout_${kind}_ends_57014_at_once`, bad.length === 0 && st.n === TRIALS && b.ok,
     `overshoot beyond ${STMT_TIMEOUT_MS} ms: ${L.fmtStats(st)}${b.note}${bad.length ? '; ' + bad.slice(0, 3).join('; ') : ''}`);
   return st;
 }
@@ -155,19 +151,20 @@ async function ownTimeoutTrials(kind) {
   const want = kind === 'get_event' ? 'NULL' : 'DB005';
   for (let i = 0; i < OWN_TIMEOUT_TRIALS; i++) {
     const w = start(c, KINDS[kind].own, [TARGET, OWN_TIMEOUT_S]);
-    const r = await within(w.done, 10000);
+    const r = await within(w.done, OWN_TIMEOUT_S * 1000 + AT_ONCE_MS);
     if (!r) {
-      bad.push(`trial ${i}: still waiting 10 s after timeout_seconds => ${OWN_TIMEOUT_S}`);
+      bad.push(`trial ${i}: still waiting ${AT_ONCE_MS} ms after timeout_seconds => ${OWN_TIMEOUT_S}`);
       break;
     }
     over.push(r.at - w.t - OWN_TIMEOUT_S * 1000);
+    if (r.at - w.t < OWN_TIMEOUT_S * 1000 - 5) bad.push(`trial ${i}: ended after ${(r.at - w.t).toFixed(1)} ms, before its timeout`);
     const got = r.ok ? (r.rows[0].v === null ? 'NULL' : JSON.stringify(r.rows[0].v)) : r.code;
     if (got !== want) bad.push(`trial ${i}: ended with ${got}${r.ok ? '' : ' ' + r.err.message}`);
   }
   await c.end().catch(() => {});
   const st = L.stats(over);
   const b = within_bound(st);
-  res.check(`own_timeout_${kind}_${want}_overshoot_le_${BOUND_MS}ms`, bad.length === 0 && st.n === OWN_TIMEOUT_TRIALS && b.ok,
+  res.check(`own_timeout_${kind}_${want}_when_it_runs_out`, bad.length === 0 && st.n === OWN_TIMEOUT_TRIALS && b.ok,
     `overshoot beyond ${OWN_TIMEOUT_S * 1000} ms: ${L.fmtStats(st)}${b.note}${bad.length ? '; ' + bad.slice(0, 3).join('; ') : ''}`);
   return st;
 }
@@ -192,10 +189,10 @@ async function terminateTrials(kind) {
     if (kind) await untilWaiting([pid]);
     const t0 = L.now();
     await admin.query('SELECT pg_terminate_backend($1)', [pid]);
-    const r = await within(w.done, 10000);
-    const closedAt = await within(closed, 10000);
+    const r = await within(w.done, AT_ONCE_MS);
+    const closedAt = await within(closed, AT_ONCE_MS);
     if (!r || !closedAt) {
-      bad.push(`trial ${i}: ${!r ? 'query' : 'connection'} still open 10 s after pg_terminate_backend`);
+      bad.push(`trial ${i}: ${!r ? 'query' : 'connection'} still open ${AT_ONCE_MS} ms after pg_terminate_backend`);
       break;
     }
     errored = r.ok ? 'a result' : r.code || r.err.message;
@@ -206,8 +203,8 @@ async function terminateTrials(kind) {
     for (;;) {
       const n = (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0].n;
       if (n === 0) break;
-      if (L.now() - t0 > 10000) {
-        bad.push(`trial ${i}: backend ${pid} still listed 10 s after pg_terminate_backend`);
+      if (L.now() - t0 > AT_ONCE_MS) {
+        bad.push(`trial ${i}: backend ${pid} still listed ${AT_ONCE_MS} ms after pg_terminate_backend`);
         break;
       }
       await L.sleep(2);
@@ -221,13 +218,13 @@ async function terminateTrials(kind) {
   const detail = `57P01 received: ${L.fmtStats(se)}; socket closed: ${L.fmtStats(sc)}; backend gone: ${L.fmtStats(sg)}` +
     (bad.length ? '; ' + bad.slice(0, 3).join('; ') : '');
   if (!kind) {
-    res.check('terminate_idle_session_baseline', bad.length === 0 && sc.n === TRIALS, detail);
+    // A baseline, not a check of the extension: printed, and a failure only if it fails.
+    if (res.setup('terminate_idle_session_baseline', bad.length === 0 && sc.n === TRIALS, detail)) console.log(`# idle session baseline: ${detail}`);
   } else {
-    // The wait hears the signal at once; closing the socket is the backend's ordinary exit
-    // path (compare with the idle baseline), bounded more loosely.
-    const b = within_bound(se);
-    res.check(`terminate_${kind}_57P01_within_${BOUND_MS}ms_closed_within_1s`,
-      bad.length === 0 && sc.n === TRIALS && b.ok && sc.max <= 1000 && sg.max <= 1000, detail + b.note);
+    // The wait hears the signal at once, closes its socket and exits (compare the latencies
+    // with the idle baseline).
+    const b = within_bound(sg);
+    res.check(`terminate_${kind}_57P01_and_exits_at_once`, bad.length === 0 && sc.n === TRIALS && b.ok, detail + b.note);
   }
   return sc;
 }
@@ -255,7 +252,7 @@ async function shutdownTrial(waiters, idleSessions = 0) {
   admin = null;
   const t0 = L.now();
   const ms = await L.clusterFastStopTimed();
-  const outcomes = await Promise.all(waits.map((w) => within(w.done, 5000)));
+  const outcomes = await Promise.all(waits.map((w) => within(w.done, AT_ONCE_MS)));
   const wrong = outcomes.filter((r) => !r || r.ok).length;
   const ended = outcomes.filter((r) => r).map((r) => r.at - t0);
   L.clusterStart();
@@ -283,8 +280,10 @@ async function shutdownTrials() {
   const sb = L.stats(busy);
   const se = L.stats(ended);
   const ss = sessions.length ? `; ${WAITERS} idle sessions: ${L.fmtStats(L.stats(sessions))}` : '';
-  res.check(`fast_shutdown_with_${WAITERS}_waiters_not_slower_than_idle_plus_1s`,
-    wrong === 0 && sb.p50 <= si.p50 + 1000 && sb.max <= si.max + 1000,
+  // Held up by the waits, a stop would take their 600 s (or forever): it must end at once,
+  // every wait ended by an error. The idle figures are the baseline, printed only.
+  res.check(`fast_shutdown_with_${WAITERS}_waiters_at_once`,
+    wrong === 0 && sb.n === SHUTDOWN_TRIALS && sb.max < AT_ONCE_MS,
     `stop until postmaster gone, idle cluster: ${L.fmtStats(si)}${ss}; ${WAITERS} waiting: ${L.fmtStats(sb)}; ` +
       `waits ended (57P01) after: ${L.fmtStats(se)}${wrong ? `; ${wrong} waits did not end with an error` : ''}`);
 }
@@ -295,10 +294,11 @@ async function main() {
   const logFile = path.join(L.PGDATA, 'server.log');
   const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
   await openAdmin();
+  await res.setMode(admin);
   await admin.query(
     `SELECT dbos.enqueue('rel_parked', NULL, 'neverRuns', '[]', workflow_id => $1)`, [TARGET]);
   const st = (await admin.query('SELECT status FROM dbos.workflow_status WHERE workflow_uuid = $1', [TARGET])).rows[0];
-  res.check('setup_target_enqueued', st && st.status === 'ENQUEUED', `workflow ${TARGET}: ${st && st.status}`);
+  if (!res.setup('target_enqueued', st && st.status === 'ENQUEUED', `workflow ${TARGET}: ${st && st.status}`)) return;
 
   for (const kind of Object.keys(KINDS)) await cancelTrials(kind);
   for (const kind of Object.keys(KINDS)) await statementTimeoutTrials(kind);
