@@ -27,6 +27,7 @@ void define_settings();
 const char *setting_system_schema();
 const char *setting_application_name();  // nullptr when empty
 const char *setting_app_version();       // nullptr when empty
+int setting_wait_recheck_ms();           // safety re-check of a wait woken at commit
 
 // --- schema_profile.cpp ---------------------------------------------------------------------
 enum TableId {

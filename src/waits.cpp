@@ -12,8 +12,6 @@ namespace dbos_client {
 namespace {
 constexpr int64 kFirstSleepMs = 1;     // polling: backoff from 1 ms ...
 constexpr int64 kMaxSleepMs = 100;     // ... to 100 ms
-constexpr int64 kSafetyPollMs = 5000;  // woken at commit: still poll every 5 s, for writes
-                                       // the hooks cannot see (COPY, 2PC commits)
 }  // namespace
 
 void check_can_wait(const char *workflow_id, TransactionId status_xmin, const char *what) {
@@ -39,7 +37,9 @@ void check_can_wait(const char *workflow_id, TransactionId status_xmin, const ch
 bool wait_until(PollFn poll, void *state, int64 timeout_ms, uint32 kinds) {
   TimestampTz start = GetCurrentTimestamp();
   bool woken_at_commit = wakeups_enabled();
-  int64 sleep_ms = woken_at_commit ? kSafetyPollMs : kFirstSleepMs;
+  // Woken at commit: still re-check every dbos.wait_recheck_interval, for writes the hooks
+  // cannot see (COPY into the DBOS tables, a commit on another server).
+  int64 sleep_ms = woken_at_commit ? setting_wait_recheck_ms() : kFirstSleepMs;
   if (woken_at_commit) begin_waiting(kinds);
   for (;;) {
     // Reset before polling: a commit after the poll sets the latch and ends the sleep at once.
