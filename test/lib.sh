@@ -32,11 +32,12 @@ build_and_install() {
 
 # A database holding the DBOS system tables of TypeScript 5.3.0 (migration 123), plus
 # schema dbos_legacy108: the same tables without the 109 payload split (version 108).
+# Fails (non-zero) when any step fails.
 prepare_database() {
   local db=$1 url="postgresql://postgres@127.0.0.1:$DBOS_PGPORT/$1"
-  dropdb --if-exists "$db" && createdb "$db"
+  dropdb --if-exists "$db" && createdb "$db" || return 1
   (cd test/interop && npx --no-install dbos schema "$url" >/dev/null \
-    && npx --no-install dbos schema "$url" -s dbos_legacy108 >/dev/null)
-  psql -X -q -d "$db" -c "DROP TABLE dbos_legacy108.workflow_input, dbos_legacy108.workflow_output;
+    && npx --no-install dbos schema "$url" -s dbos_legacy108 >/dev/null) || return 1
+  psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "DROP TABLE dbos_legacy108.workflow_input, dbos_legacy108.workflow_output;
                           UPDATE dbos_legacy108.dbos_migrations SET version = 108;"
 }

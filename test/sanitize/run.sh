@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # The regression, isolation and interop suites against dbos_client built with
-# AddressSanitizer + UndefinedBehaviorSanitizer, in one command:
+# AddressSanitizer + UndefinedBehaviorSanitizer, in one command, twice: on a cluster without
+# and on one with shared_preload_libraries = 'dbos_client' (so that the commit-time wake-ups,
+# wakeups.cpp, run under the sanitizers too):
 #
 #   test/sanitize/run.sh            # as root; ends with "sanitize: N passed, M failed"
 #
-# Nothing outside /tmp/dbos_asan is touched: the system-installed extension stays as it is.
+# Each suite of each mode reports `suite ASan <suite> (<mode>): N passed, M failed`: pg_regress
+# (one test per file), isolation (per spec), interop (per case) and "ASan reports" (one test:
+# no ASan or UBSan report and no crashed backend in that mode). The build, the canary and the
+# library checks are setup steps: a failure counts, a success does not.
+# Nothing outside $SANITIZE_BASE (/tmp/dbos_asan) is touched: the installed extension stays as it is.
 #   /tmp/dbos_asan/src      a copy of the working tree (SANITIZE_SOURCE=<git rev> copies a commit)
 #   /tmp/dbos_asan/prefix   a private copy of PostgreSQL 15 (Debian's postgres finds its lib and
 #                           share dirs relative to its binary) holding the sanitizer build
@@ -23,16 +29,17 @@
 # of a palloc chunk or a double pfree is seen only when it reaches memory given back to
 # malloc (e.g. a block freed by a context reset).
 #
-# Environment: SANITIZE_PORT (54380), SANITIZE_SOURCE (worktree | a git rev),
+# Environment: SANITIZE_PORT (54380), SANITIZE_BASE (/tmp/dbos_asan), SANITIZE_SOURCE (worktree | a git rev),
 # SANITIZE_CONTROL=1 (the same pipeline without sanitizers: tells a failure caused by the
 # sanitizer build, e.g. its slower timing, from one that fails anyway),
-# SANITIZE_KEEP=1 (leave the cluster running), SANITIZE_PGCONF (extra postgresql.conf
-# lines, e.g. "shared_preload_libraries = 'dbos_client'").
+# SANITIZE_KEEP=1 (leave the last cluster running), SANITIZE_PGCONF (extra postgresql.conf
+# lines), SANITIZE_MODES ("not_preloaded preloaded": the modes to run).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 PORT=${SANITIZE_PORT:-54380}
-BASE=/tmp/dbos_asan
+BASE=${SANITIZE_BASE:-/tmp/dbos_asan}
+case "$BASE" in /tmp/?*) ;; *) echo "SANITIZE_BASE must be a directory under /tmp (it is wiped)" >&2; exit 2 ;; esac
 SRC=$BASE/src
 PREFIX=$BASE/prefix
 PGDATA=$BASE/cluster/data
@@ -46,6 +53,8 @@ SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -O1 -g'
 SANLDFLAGS='-fsanitize=address,undefined'
 CONTROL=${SANITIZE_CONTROL:-}
 if [ -n "$CONTROL" ]; then SANFLAGS=''; SANLDFLAGS=''; echo "mode: CONTROL (no sanitizers)"; fi
+LABEL=$([ -n "$CONTROL" ] && echo "control" || echo "ASan")   # suite names: "ASan pg_regress (preloaded)"
+MODES=${SANITIZE_MODES:-not_preloaded preloaded}
 START=$(date +%s)
 
 for forbidden in 54329 54330 54331 54340 54350 54360; do
@@ -54,10 +63,16 @@ done
 [ "$(id -u)" = 0 ] || { echo "run as root (the cluster runs as the postgres user)" >&2; exit 2; }
 
 passed=0; failed=0
-pass() { passed=$((passed + 1)); echo "PASS $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+setup_failed=0
+pass() { echo "ok   $*"; }   # a setup step: not counted
+fail() { setup_failed=$((setup_failed + 1)); echo "FAIL $*"; }   # a failed setup step: counted
+suite() {  # suite NAME PASSED FAILED: one suite's result line, added to the totals
+  echo "suite $LABEL $1: $2 passed, $3 failed"
+  passed=$((passed + $2)); failed=$((failed + $3))
+}
 finish() {
   echo "runtime: $(($(date +%s) - START)) s; logs and reports in $LOGS"
+  [ "$setup_failed" -gt 0 ] && suite "setup" 0 "$setup_failed"
   echo "sanitize: $passed passed, $failed failed"
   [ "$failed" -eq 0 ]
   exit
@@ -120,15 +135,20 @@ gcc -shared -fPIC -O1 -o "$BASE/preload.so" "$HERE/preload.c" -DSANITIZE_UBSAN_O
 gcc -shared -fPIC $SANFLAGS -I/usr/include/postgresql/15/server -o "$PGLIB/dbos_sanitize_canary.so" \
   "$HERE/canary.c" || { fail "canary module"; finish; }
 
-# --- 4. Private cluster under ASan ---------------------------------------------------------------
-phase "cluster on port $PORT"
-stop_cluster
-rm -rf "$BASE/cluster"
-mkdir -p "$PGDATA" "$SOCK" "$BASE/tmp"
-chown -R postgres:postgres "$BASE/cluster" "$LOGS" "$BASE/tmp"
-as_pg "$PGBIN/initdb" -D "$PGDATA" -A trust -U postgres --no-sync -E UTF8 > "$LOGS/initdb.log" 2>&1 \
-  || { cat "$LOGS/initdb.log"; fail "initdb"; finish; }
-cat >> "$PGDATA/postgresql.conf" <<CONF
+# --- 4. One mode: a private cluster under ASan, the suites, the reports --------------------------
+UBSAN_OPTS_ENV="$UBSAN_OPTS"
+export PATH=$SYSBIN:$PATH PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres TMPDIR=$BASE/tmp
+PSQL="psql -X -q -v ON_ERROR_STOP=1"
+canary_done=""
+
+start_cluster() {  # start_cluster EXTRA_CONF
+  stop_cluster
+  rm -rf "$BASE/cluster"
+  mkdir -p "$PGDATA" "$SOCK" "$BASE/tmp"
+  chown -R postgres:postgres "$BASE/cluster" "$LOGS" "$BASE/tmp"
+  as_pg "$PGBIN/initdb" -D "$PGDATA" -A trust -U postgres --no-sync -E UTF8 > "$LOGS/initdb.log" 2>&1 \
+    || { cat "$LOGS/initdb.log"; return 1; }
+  cat >> "$PGDATA/postgresql.conf" <<CONF
 port = $PORT
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$SOCK'
@@ -137,55 +157,17 @@ fsync = off
 log_min_messages = warning
 log_line_prefix = '%m [%p] '
 ${SANITIZE_PGCONF:-}
+$1
 CONF
-export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:disable_coredump=1:detect_stack_use_after_return=1:log_path=$LOGS/asan"
-export UBSAN_OPTIONS="$UBSAN_OPTS"   # for a child that initializes UBSan itself; see preload.c
-preload=(LD_PRELOAD="$LIBASAN:$BASE/preload.so"); [ -n "$CONTROL" ] && preload=()
-as_pg env "${preload[@]}" ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" \
-  timeout 120 "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 100 start > /dev/null \
-  || { tail -20 "$PGDATA/server.log"; fail "cluster start"; finish; }
-unset ASAN_OPTIONS UBSAN_OPTIONS   # for the postmaster only; clients are not sanitized
-[ "${SANITIZE_KEEP:-}" = 1 ] || trap stop_cluster EXIT
-export PATH=$SYSBIN:$PATH PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres TMPDIR=$BASE/tmp
-PSQL="psql -X -q -v ON_ERROR_STOP=1"
+  local preload=(LD_PRELOAD="$LIBASAN:$BASE/preload.so"); [ -n "$CONTROL" ] && preload=()
+  # ASAN_OPTIONS / UBSAN_OPTIONS for the postmaster only; clients are not sanitized.
+  as_pg env "${preload[@]}" ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:disable_coredump=1:detect_stack_use_after_return=1:log_path=$LOGS/asan" \
+    UBSAN_OPTIONS="$UBSAN_OPTS_ENV" \
+    timeout 120 "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 100 start > /dev/null \
+    || { tail -20 "$PGDATA/server.log"; return 1; }
+}
 
-# The backend must map the private, sanitized library and the ASan runtime.
-maps=$($PSQL -At -c "LOAD 'dbos_client'" -c "SELECT DISTINCT substring(l from '(/\\S+)$')
-  FROM regexp_split_to_table(pg_read_file('/proc/' || pg_backend_pid() || '/maps'), E'\\n') l
-  WHERE l ~ '(dbos_client|asan)'" 2>&1)
-echo "backend maps:" $maps
-if grep -qx "$PGLIB/dbos_client.so" <<<"$maps" && { [ -n "$CONTROL" ] || grep -q libasan <<<"$maps"; } \
-   && ! grep -qx /usr/lib/postgresql/15/lib/dbos_client.so <<<"$maps"; then
-  pass "backend loads $PGLIB/dbos_client.so$([ -z "$CONTROL" ] && echo ' under ASan')"
-else
-  fail "backend does not load the private sanitizer build"; finish
-fi
-
-# --- 5. Canary: reports from a dlopen'ed module reach the logs -------------------------------------
-if [ -z "$CONTROL" ]; then
-phase "canary"
-canary_from=$(($(wc -l < "$PGDATA/server.log") + 1))
-$PSQL -c "CREATE FUNCTION asan_canary(int) RETURNS void AS 'dbos_sanitize_canary' LANGUAGE C STRICT;
-          CREATE FUNCTION ubsan_canary(int) RETURNS int AS 'dbos_sanitize_canary' LANGUAGE C STRICT;"
-for f in "asan_canary(13)" "ubsan_canary(2147483647)"; do
-  $PSQL -c "SELECT $f" >/dev/null 2>&1 && echo "canary $f returned normally"
-  for _ in $(seq 100); do $PSQL -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done   # crash restart
-done
-$PSQL -c "DROP FUNCTION asan_canary(int); DROP FUNCTION ubsan_canary(int)"
-mkdir -p "$LOGS/canary"
-tail -n +"$canary_from" "$PGDATA/server.log" > "$LOGS/canary/server.log"
-mv "$LOGS"/asan.* "$LOGS/canary/" 2>/dev/null
-if grep -q "heap-buffer-overflow" "$LOGS"/canary/asan.* 2>/dev/null \
-   && grep -q "canary.c:[0-9:]* runtime error: signed integer overflow" "$LOGS/canary/server.log" \
-   && [ "$(grep -c 'terminated by signal 6' "$LOGS/canary/server.log")" = 2 ]; then
-  pass "canary: an ASan and a UBSan report from a loaded module are caught, each aborting its backend"
-else
-  fail "canary: the sanitizers do not report as expected (see $LOGS/canary)"; finish
-fi
-fi
-log_from=$(($(wc -l < "$PGDATA/server.log") + 1))   # server log lines after the canary crashes
-
-# --- 6. Databases (test/lib.sh prepare_database, on this cluster) -----------------------------------
+# The test databases, as test/lib.sh prepare_database makes them, on this cluster.
 prepare_database() {
   local db=$1 url="postgresql://postgres@127.0.0.1:$PORT/$1"
   dropdb --if-exists "$db" && createdb "$db" || return 1
@@ -194,68 +176,126 @@ prepare_database() {
   $PSQL -d "$db" -c "DROP TABLE dbos_legacy108.workflow_input, dbos_legacy108.workflow_output;
                      UPDATE dbos_legacy108.dbos_migrations SET version = 108;"
 }
-phase "databases"
-prepare_database contrib_regression && prepare_database isolation_regression \
-  && $PSQL -d isolation_regression -c 'CREATE EXTENSION dbos_client' \
-  || { fail "preparing the test databases"; finish; }
 
-count() {  # pg_regress "ok"/"FAILED" lines of a log
+# pg_regress / pg_isolation_regress log: one test per file; the files are those on disk.
+regress_suite() {  # regress_suite NAME LOG EXIT_STATUS EXPECTED
   local p f
-  p=$(grep -cE '\.\.\. ok' "$1"); f=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$1")
-  passed=$((passed + p)); failed=$((failed + f))
-  [ "$p" -gt 0 ] || [ "$f" -gt 0 ] || fail "$2 reported no test"
+  p=$(grep -cE '\.\.\. ok' "$2"); f=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$2")
+  if [ $((p + f)) -lt "$4" ]; then echo "$1: $(($4 - p - f)) of $4 files did not run"; f=$(($4 - p)); fi
+  if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then echo "$1: exit status $3 without a failed test"; f=1; fi
+  suite "$1" "$p" "$f"
 }
 
-# --- 7. pg_regress ---------------------------------------------------------------------------
-phase "pg_regress (sql/, expected/)"
-"$PGLIB/pgxs/src/test/regress/pg_regress" --inputdir="$SRC" --outputdir="$OUT/regress" --bindir="$SYSBIN" \
-  --host="$SOCK" --port="$PORT" --use-existing --dbname=contrib_regression \
-  $(cd "$SRC/sql" && ls *.sql | sed 's/\.sql$//') > "$LOGS/regress.log" 2>&1
-cat "$LOGS/regress.log"; count "$LOGS/regress.log" pg_regress
-[ -f "$OUT/regress/regression.diffs" ] && head -100 "$OUT/regress/regression.diffs"
+run_mode() {  # run_mode not_preloaded|preloaded
+  local tag=$1 mode=${1//_/ } conf="" mlogs="$LOGS/$1" tests specs rc maps
+  [ "$tag" = preloaded ] && conf="shared_preload_libraries = 'dbos_client'"
+  mkdir -p "$mlogs" "$OUT/$tag"
+  phase "cluster on port $PORT, library $mode"
+  local names=("pg_regress ($mode)" "isolation ($mode)" "interop ($mode)" "reports ($mode)")
+  skip_mode() { fail "$1"; for n in "${names[@]}"; do suite "$n" 0 1; done; }
+  start_cluster "$conf" || { skip_mode "cluster start ($mode)"; return; }
+  [ "${SANITIZE_KEEP:-}" = 1 ] || trap stop_cluster EXIT
 
-# --- 8. Isolation specs ------------------------------------------------------------------------
-if ls "$SRC"/test/specs/*.spec >/dev/null 2>&1; then
-  phase "isolation (test/specs, test/expected)"
-  "$PGLIB/pgxs/src/test/isolation/pg_isolation_regress" --inputdir="$SRC/test" --outputdir="$OUT/isolation" \
+  # The backend maps the private, sanitized library and the ASan runtime (the postmaster too,
+  # when the library is preloaded: its backends inherit it).
+  maps=$($PSQL -At -c "LOAD 'dbos_client'" -c "SELECT DISTINCT substring(l from '(/\\S+)$')
+    FROM regexp_split_to_table(pg_read_file('/proc/' || pg_backend_pid() || '/maps'), E'\\n') l
+    WHERE l ~ '(dbos_client|asan)'" 2>&1)
+  echo "backend maps:" $maps
+  if grep -qx "$PGLIB/dbos_client.so" <<<"$maps" && { [ -n "$CONTROL" ] || grep -q libasan <<<"$maps"; } \
+     && ! grep -qx /usr/lib/postgresql/15/lib/dbos_client.so <<<"$maps"; then
+    pass "backend loads $PGLIB/dbos_client.so$([ -z "$CONTROL" ] && echo ' under ASan')"
+  else
+    skip_mode "backend does not load the private sanitizer build ($mode)"; return
+  fi
+  if [ "$tag" = preloaded ] && ! $PSQL -At -c "SHOW shared_preload_libraries" | grep -q dbos_client; then
+    skip_mode "the library is not preloaded"; return
+  fi
+
+  # Canary (once): reports from a dlopen'ed module reach the logs.
+  if [ -z "$CONTROL" ] && [ -z "$canary_done" ]; then
+    canary_done=1
+    phase "canary"
+    local canary_from=$(($(wc -l < "$PGDATA/server.log") + 1)) f
+    $PSQL -c "CREATE FUNCTION asan_canary(int) RETURNS void AS 'dbos_sanitize_canary' LANGUAGE C STRICT;
+              CREATE FUNCTION ubsan_canary(int) RETURNS int AS 'dbos_sanitize_canary' LANGUAGE C STRICT;"
+    for f in "asan_canary(13)" "ubsan_canary(2147483647)"; do
+      $PSQL -c "SELECT $f" >/dev/null 2>&1 && echo "canary $f returned normally"
+      for _ in $(seq 100); do $PSQL -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done   # crash restart
+    done
+    $PSQL -c "DROP FUNCTION asan_canary(int); DROP FUNCTION ubsan_canary(int)"
+    mkdir -p "$LOGS/canary"
+    tail -n +"$canary_from" "$PGDATA/server.log" > "$LOGS/canary/server.log"
+    mv "$LOGS"/asan.* "$LOGS/canary/" 2>/dev/null
+    if grep -q "heap-buffer-overflow" "$LOGS"/canary/asan.* 2>/dev/null \
+       && grep -q "canary.c:[0-9:]* runtime error: signed integer overflow" "$LOGS/canary/server.log" \
+       && [ "$(grep -c 'terminated by signal 6' "$LOGS/canary/server.log")" = 2 ]; then
+      pass "canary: an ASan and a UBSan report from a loaded module are caught, each aborting its backend"
+    else
+      fail "canary: the sanitizers do not report as expected (see $LOGS/canary)"; finish
+    fi
+  fi
+  local log_from=$(($(wc -l < "$PGDATA/server.log") + 1))   # server log lines after the canary crashes
+
+  phase "databases ($mode)"
+  if ! { prepare_database contrib_regression && prepare_database isolation_regression \
+         && $PSQL -d isolation_regression -c 'CREATE EXTENSION dbos_client'; }; then
+    skip_mode "preparing the test databases ($mode)"; return
+  fi
+
+  phase "pg_regress (sql/, expected/), library $mode"
+  tests=$(cd "$SRC/sql" && ls *.sql | sed 's/\.sql$//')
+  "$PGLIB/pgxs/src/test/regress/pg_regress" --inputdir="$SRC" --outputdir="$OUT/$tag/regress" --bindir="$SYSBIN" \
+    --host="$SOCK" --port="$PORT" --use-existing --dbname=contrib_regression $tests > "$mlogs/regress.log" 2>&1
+  rc=$?
+  cat "$mlogs/regress.log"; regress_suite "pg_regress ($mode)" "$mlogs/regress.log" "$rc" "$(wc -w <<<"$tests")"
+  [ -f "$OUT/$tag/regress/regression.diffs" ] && head -100 "$OUT/$tag/regress/regression.diffs"
+
+  phase "isolation (test/specs, test/expected), library $mode"
+  specs=$(cd "$SRC/test/specs" && ls *.spec | sed 's/\.spec$//')
+  "$PGLIB/pgxs/src/test/isolation/pg_isolation_regress" --inputdir="$SRC/test" --outputdir="$OUT/$tag/isolation" \
     --bindir="$SYSBIN" --host="$SOCK" --port="$PORT" --use-existing --dbname=isolation_regression \
-    $(cd "$SRC/test/specs" && ls *.spec | sed 's/\.spec$//') > "$LOGS/isolation.log" 2>&1
-  cat "$LOGS/isolation.log"; count "$LOGS/isolation.log" isolation
-  [ -f "$OUT/isolation/regression.diffs" ] && head -100 "$OUT/isolation/regression.diffs"
-fi
+    $specs > "$mlogs/isolation.log" 2>&1
+  rc=$?
+  cat "$mlogs/isolation.log"; regress_suite "isolation ($mode)" "$mlogs/isolation.log" "$rc" "$(wc -w <<<"$specs")"
+  [ -f "$OUT/$tag/isolation/regression.diffs" ] && head -100 "$OUT/$tag/isolation/regression.diffs"
 
-# --- 9. Interop with a real DBOS worker ----------------------------------------------------------
-phase "interop (real DBOS TypeScript worker)"
-PGHOST=127.0.0.1 PGPORT=$PORT node "$SRC/test/interop/run.js" > "$LOGS/interop.log" 2>&1
-cat "$LOGS/interop.log"
-line=$(grep -E '^interop: [0-9]+ passed, [0-9]+ failed' "$LOGS/interop.log" | tail -1)
-if [ -n "$line" ]; then
-  passed=$((passed + $(echo "$line" | sed -E 's/interop: ([0-9]+) passed.*/\1/')))
-  failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
-else
-  fail "interop suite did not report a result"
-fi
+  phase "interop (real DBOS TypeScript worker), library $mode"
+  PGHOST=127.0.0.1 PGPORT=$PORT DBOS_SUITE_PREFIX="$LABEL " node "$SRC/test/interop/run.js" > "$mlogs/interop.log" 2>&1
+  rc=$?
+  # Its own suite line ("suite ASan interop (<mode>): ...") is re-read here, not repeated.
+  sed -E 's/^suite /  (interop) suite /' "$mlogs/interop.log"
+  local line
+  line=$(grep -E "^suite $LABEL interop \\(([a-z ]+)\\): [0-9]+ passed, [0-9]+ failed" "$mlogs/interop.log" | tail -1)
+  if [ -n "$line" ]; then
+    suite "interop ($mode)" "$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")" "$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
+    grep -q "($mode)" <<<"$line" || fail "interop reports another mode than $mode: $line"
+  else
+    echo "interop suite did not report a result (exit status $rc)"; suite "interop ($mode)" 0 1
+  fi
 
-# --- 10. Sanitizer reports and crashes ---------------------------------------------------------------
-phase "sanitizer reports"
-stop_cluster
-tail -n +"$log_from" "$PGDATA/server.log" > "$LOGS/server.log"
-reports=$(ls "$LOGS"/asan.* 2>/dev/null)
-for r in $reports; do
-  fail "ASan report $r: $(grep -m1 -E 'ERROR: AddressSanitizer' "$r")"
-  head -60 "$r"
-done
-ub=$(grep -c 'runtime error:' "$LOGS/server.log")
-if [ "$ub" -gt 0 ]; then
-  grep -n 'runtime error:' "$LOGS/server.log" | while read -r l; do fail "UBSan report: $l"; done
-  failed=$((failed + ub))   # (the loop above runs in a subshell)
-  grep -A25 'runtime error:' "$LOGS/server.log" | head -120
-fi
-[ -z "$reports" ] && [ "$ub" -eq 0 ] && pass "no ASan or UBSan report"
-if grep -qE 'terminated by signal|was terminated by exception' "$LOGS/server.log"; then
-  fail "crashed backends in the server log:"
-  grep -E 'terminated by signal|was terminated by exception' "$LOGS/server.log" | head -20
-else
-  pass "no crashed backend in the server log"
-fi
+  phase "sanitizer reports, library $mode"
+  stop_cluster
+  tail -n +"$log_from" "$PGDATA/server.log" > "$mlogs/server.log"
+  local reports ub bad=0
+  reports=$(ls "$LOGS"/asan.* 2>/dev/null)
+  for r in $reports; do
+    echo "ASan report $r: $(grep -m1 -E 'ERROR: AddressSanitizer' "$r")"; head -60 "$r"; bad=1
+    mv "$r" "$mlogs/"
+  done
+  ub=$(grep -c 'runtime error:' "$mlogs/server.log")
+  if [ "$ub" -gt 0 ]; then
+    echo "UBSan reports: $ub"; grep -A25 'runtime error:' "$mlogs/server.log" | head -120; bad=1
+  fi
+  if grep -qE 'terminated by signal|was terminated by exception' "$mlogs/server.log"; then
+    echo "crashed backends in the server log:"
+    grep -E 'terminated by signal|was terminated by exception' "$mlogs/server.log" | head -20; bad=1
+  fi
+  # One test per mode: everything above ran without a report or a crash.
+  if [ "$bad" = 0 ]; then suite "reports ($mode)" 1 0; else suite "reports ($mode)" 0 1; fi
+}
+
+for m in $MODES; do run_mode "$m"; done
+[ "${SANITIZE_KEEP:-}" = 1 ] && { start_cluster "$([ "${MODES##* }" = preloaded ] && echo "shared_preload_libraries = 'dbos_client'")" \
+  && echo "cluster kept running on port $PORT"; }
 finish
