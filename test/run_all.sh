@@ -149,7 +149,9 @@ crashes "$DBOS_PGDATA/server.log" "server log (main cluster, not preloaded)"
 
 # ---- main cluster again, preloaded: interop -------------------------------------------------
 echo "== interop (real DBOS TypeScript worker), library preloaded"
-if DBOS_PGCONF="shared_preload_libraries = 'dbos_client'" test/cluster.sh start; then
+# Prepared transactions allowed: a case checks that COMMIT PREPARED wakes a waiter.
+if DBOS_PGCONF="shared_preload_libraries = 'dbos_client'
+max_prepared_transactions = 10" test/cluster.sh start; then
   run_logged interop node test/interop/run.js
   crashes "$DBOS_PGDATA/server.log" "server log (main cluster, preloaded)"
 else

@@ -36,7 +36,6 @@ const DRAIN_S = Number(process.env.REL_DRAIN_SECONDS || 60); // without progress
 const KILL_WORKER = process.env.REL_KILL_WORKER !== '0';
 const BULK_ROWS = Number(process.env.REL_BULK_ROWS || 200000);
 const TRIGGER_ROWS = Number(process.env.REL_TRIGGER_ROWS || 100000);
-const BULK_KILL_AFTER_MS = Number(process.env.REL_BULK_KILL_AFTER_MS || 2000);
 // Rows of the trials that reach the COMMIT (the whole statement runs): fewer in --quick.
 const BULK_COMMIT_ROWS = Number(process.env.REL_BULK_COMMIT_ROWS || (QUICK ? 50000 : BULK_ROWS));
 const TRIGGER_COMMIT_ROWS = Number(process.env.REL_TRIGGER_COMMIT_ROWS || (QUICK ? 30000 : TRIGGER_ROWS));
@@ -464,12 +463,13 @@ async function drain(admin) {
 
 async function killAndRestartWorker(admin, name) {
   const w = workers[name];
-  // Kill it while it runs something (workflows waiting for messages keep it busy).
-  for (const t = L.now(); L.now() - t < 10000; await L.sleep(100)) {
+  // Kill it while it runs something (workflows waiting for messages keep it busy): at 5
+  // PENDING workflows, or at 1 after 10 s; otherwise the recovery check has nothing to see.
+  for (const t = L.now(); L.now() - t < 30000; await L.sleep(20)) {
     const n = (await admin.query(
       `SELECT count(*)::int AS n FROM dbos.workflow_status WHERE executor_id = $1 AND status = 'PENDING' AND queue_name = $2`,
       [name, QUEUE])).rows[0].n;
-    if (n >= 5) break;
+    if (n >= 5 || (n >= 1 && L.now() - t > 10000)) break;
   }
   const pid = w.pid;
   w.proc.kill('SIGKILL');
@@ -670,8 +670,10 @@ async function reconnectAfterCrash(pids) {
 }
 
 // One bulk statement `sql` in an explicit transaction on a fresh connection, ended by a SIGKILL:
-//   at 'statement'     its backend, killAfterMs into the statement (checked still running):
-//                      the transaction cannot have committed;
+//   at 'statement'     its backend, while the statement waits for a lock on
+//                      dbos.workflow_input that another session holds (SHARE: reads pass,
+//                      inserts wait), i.e. partway through its writes, whatever the speed of
+//                      the machine: the transaction cannot have committed;
 //   at 'commit'        once the statement is done, COMMIT is sent and, without waiting for
 //                      its answer (after delayMs), its backend (victim 'self') or an idle
 //                      backend of another connection ('other': the postmaster then resets the
@@ -685,10 +687,14 @@ async function bulkTrial(sql, params, counts, how, setupSql = null) {
   if (setupSql) await c.query(setupSql);
   let helper = null;
   let helperPid = null;
-  if (how.victim === 'other' || how.at === 'after_commit') {
+  if (how.victim === 'other' || how.at === 'after_commit' || how.at === 'statement') {
     helper = await L.connectRetry();
     helper.on('error', () => {});
     helperPid = await backendPid(helper);
+  }
+  if (how.at === 'statement') {
+    await helper.query('BEGIN');
+    await helper.query('LOCK TABLE dbos.workflow_input IN SHARE MODE');
   }
   await c.query('BEGIN');
   const t0 = L.now();
@@ -698,9 +704,18 @@ async function bulkTrial(sql, params, counts, how, setupSql = null) {
   let victim = pid;
   let stmtErr = null;
   if (how.at === 'statement') {
-    const winner = await Promise.race([stmt, L.sleep(how.afterMs).then(() => null)]);
+    // Until the statement waits for the lock (it has written what comes before its first
+    // workflow_input row), or ends.
     const a = await L.connectRetry();
-    stillRunning = !winner && (await a.query(`SELECT state FROM pg_stat_activity WHERE pid = $1`, [pid])).rows[0]?.state === 'active';
+    let settled = false;
+    stmt.then(() => { settled = true; });
+    for (const t = L.now(); !settled && L.now() - t < 120000; await L.sleep(5)) {
+      const w = (await a.query(`SELECT state, wait_event_type FROM pg_stat_activity WHERE pid = $1`, [pid])).rows[0];
+      if (w && w.state === 'active' && w.wait_event_type === 'Lock') {
+        stillRunning = true;
+        break;
+      }
+    }
     await a.end().catch(() => {});
     if (!killPid(pid)) stillRunning = false; // the backend is already gone (it crashed by itself)
     await stmt;
@@ -748,14 +763,14 @@ async function bulkCase(label, rows, makeSql, counts, trials, killedPids) {
     const all = Object.values(d).every((v) => v === nRows);
     const none = Object.values(d).every((v) => v === 0);
     const outcome = all ? 'all' : none ? 'none' : 'partial';
-    const name = how.at === 'statement' ? `killed ${how.afterMs} ms into the statement` : how.at === 'after_commit'
+    const name = how.at === 'statement' ? 'killed while the statement waited for workflow_input' : how.at === 'after_commit'
       ? 'another backend killed after the COMMIT returned' : `${how.victim === 'other' ? 'another backend' : 'its backend'} killed ${how.delayMs || 0} ms after COMMIT was sent`;
     outcomes.push(`${name}: ${outcome}${r.acked ? ' (COMMIT acknowledged)' : ''}`);
     console.log(`# ${label}, ${nRows} rows, ${name}: ${outcome} ${JSON.stringify(d)}; COMMIT acknowledged: ${r.acked}; ` +
       `${(r.ms / 1000).toFixed(1)} s, recovery ${(r.recoveryMs / 1000).toFixed(1)} s`);
     if (r.stmtErr) bad.push(`${name}: the statement failed before the kill: ${r.stmtErr.code || ''} ${r.stmtErr.message}`);
     if (outcome === 'partial') bad.push(`${name}: partial ${JSON.stringify(d)} of ${nRows}`);
-    if (how.at === 'statement' && !r.stillRunning) bad.push(`${name}: the statement was not running any more at the kill`);
+    if (how.at === 'statement' && !r.stillRunning) bad.push(`${name}: the statement never waited for the lock (it ended first)`);
     if (how.at === 'statement' && outcome !== 'none') bad.push(`${name}: ${outcome} although the transaction never committed`);
     if (r.acked && outcome !== 'all') bad.push(`${name}: COMMIT acknowledged but ${outcome} after recovery`);
     how.outcome = outcome;
@@ -768,7 +783,7 @@ async function bulkCase(label, rows, makeSql, counts, trials, killedPids) {
 
 // The kill moments of each case: mid-statement (none), COMMIT in flight (either), COMMIT done (all).
 function killTrials() {
-  const t = [{ at: 'statement', afterMs: BULK_KILL_AFTER_MS }];
+  const t = [{ at: 'statement' }];
   for (const delayMs of QUICK ? [0] : [0, 1, 5]) {
     t.push({ at: 'commit', victim: 'self', delayMs }, { at: 'commit', victim: 'other', delayMs });
   }
@@ -832,7 +847,7 @@ async function bulkTests() {
         (err ? ' (see the server log: a backend crash restarts the cluster)' : ''));
   }
   for (const [label, setupSql] of [['', null], ['_work_mem_64MB', `SET work_mem = '64MB'`]]) {
-    const trials = label ? [{ at: 'statement', afterMs: BULK_KILL_AFTER_MS }, { at: 'after_commit' }] : killTrials();
+    const trials = label ? [{ at: 'statement' }, { at: 'after_commit' }] : killTrials();
     await bulkCase(`trigger_insert${label}`, { statement: TRIGGER_ROWS, commit: TRIGGER_COMMIT_ROWS },
       (rows) => ({ sql: TRG_SQL(rows), params: [], setupSql }), trgCounts, trials, killedPids);
   }

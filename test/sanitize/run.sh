@@ -156,6 +156,7 @@ max_connections = 200
 fsync = off
 log_min_messages = warning
 log_line_prefix = '%m [%p] '
+max_prepared_transactions = 10
 ${SANITIZE_PGCONF:-}
 $1
 CONF
