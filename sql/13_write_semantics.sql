@@ -251,6 +251,95 @@ REVOKE ALL ON ALL TABLES IN SCHEMA dbos FROM regress_sem_user;
 REVOKE ALL ON SCHEMA dbos, regress FROM regress_sem_user;
 DROP ROLE regress_sem_user;
 
+-- A backend's messages are not pushed ahead of the clock by its bulk enqueues (receive
+-- order across sessions follows created_at_epoch_ms).
+SELECT cardinality(dbos.enqueue_many('semQ', NULL, 'pushAhead', array_fill('[]'::jsonb, ARRAY[3000])));
+SELECT dbos.send('sem-outer', '"after bulk"', 'order');
+SELECT created_at_epoch_ms < (extract(epoch FROM clock_timestamp()) * 1000)::bigint + 500 AS send_not_ahead
+FROM dbos.notifications WHERE destination_uuid = 'sem-outer' AND topic = 'order';
+
+-- Re-entrant calls with another dbos.system_schema (a trigger on workflow_status whose
+-- function sets it): the outer call keeps its own schema profile and statements.
+CREATE FUNCTION regress.mirror() RETURNS trigger LANGUAGE plpgsql SET dbos.system_schema = 'dbos_legacy108' AS $$
+BEGIN
+  PERFORM dbos.enqueue(NEW.queue_name, NULL, NEW.name, '[]', workflow_id => NEW.workflow_uuid);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER regress_mirror AFTER INSERT ON dbos.workflow_status FOR EACH ROW
+  WHEN (NEW.name = 'mirrored') EXECUTE FUNCTION regress.mirror();
+SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'mirrored', '[7]', workflow_id => 'sem-m1');
+DROP TRIGGER regress_mirror ON dbos.workflow_status;
+SELECT (SELECT inputs FROM dbos.workflow_input WHERE workflow_uuid = 'sem-m1') AS outer_input,
+       (SELECT inputs FROM dbos_legacy108.workflow_status WHERE workflow_uuid = 'sem-m1') AS mirrored_input;
+
+-- A statement trigger checks every row's keys before it writes any: a bad row anywhere
+-- in the statement means no insert was even attempted.
+CREATE TABLE regress.keyed (id int, ref text, dd text, part text);
+CREATE TRIGGER keyed_stmt AFTER INSERT ON regress.keyed REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('semQ', '', 'keyed', 'workflow_id_column=ref',
+                                                           'deduplication_column=dd', 'partition_column=part');
+CREATE TRIGGER regress_attempt_status BEFORE INSERT ON dbos.workflow_status
+  FOR EACH ROW EXECUTE FUNCTION regress.note_attempt();
+SELECT nextval('regress.write_attempts') AS before_keys;
+SELECT regress.error_of($$INSERT INTO regress.keyed SELECT i, CASE WHEN i = 15000 THEN NULL ELSE 'k-' || i END FROM generate_series(1, 20000) i$$);
+SELECT regress.error_of($$INSERT INTO regress.keyed SELECT i, 'k-' || i, CASE WHEN i = 12000 THEN '' END FROM generate_series(1, 20000) i$$);
+SELECT regress.error_of($$INSERT INTO regress.keyed SELECT i, 'k-' || i, NULL, CASE WHEN i = 11000 THEN '' END FROM generate_series(1, 20000) i$$);
+SELECT nextval('regress.write_attempts') AS after_keys;  -- one more: nothing attempted
+DROP TRIGGER regress_attempt_status ON dbos.workflow_status;
+
+-- Trigger options that could not do what they say are refused.
+CREATE TABLE regress.stamped (id int, at timestamptz, note text);
+CREATE TRIGGER stamped_row AFTER INSERT ON regress.stamped
+  FOR EACH ROW EXECUTE FUNCTION dbos.enqueue_trigger('semQ', '', 'stamped', 'workflow_id_column=at');
+SELECT regress.error_of($$INSERT INTO regress.stamped VALUES (1, now(), 'x')$$);
+DROP TRIGGER stamped_row ON regress.stamped;
+CREATE TRIGGER stamped_upd AFTER UPDATE ON regress.stamped REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('semQ', '', 'stamped', 'when_changed=note');
+INSERT INTO regress.stamped VALUES (1, now(), 'x');
+SELECT regress.error_of($$UPDATE regress.stamped SET id = 2$$);
+
+-- Under row-level security a key held by a row the caller may not see raises what a plain
+-- INSERT raises there (23505), catchable as unique_violation.
+CREATE ROLE regress_tenant_a LOGIN;
+CREATE ROLE regress_tenant_b LOGIN;
+GRANT USAGE ON SCHEMA dbos, regress TO regress_tenant_a, regress_tenant_b;
+GRANT SELECT, INSERT ON dbos.workflow_status, dbos.workflow_input, dbos.queues TO regress_tenant_a, regress_tenant_b;
+ALTER TABLE dbos.workflow_status ENABLE ROW LEVEL SECURITY;
+CREATE POLICY regress_tenant ON dbos.workflow_status
+  USING (application_name = current_user) WITH CHECK (application_name = current_user);
+SET ROLE regress_tenant_a;
+SELECT dbos.enqueue('semQ', NULL, 'tenant', workflow_id => 'sem-rls', deduplication_id => 'sem-rls-dd',
+                    application_name => 'regress_tenant_a');
+SET ROLE regress_tenant_b;
+SELECT regress.error_of($$SELECT dbos.enqueue('semQ', NULL, 'tenant', deduplication_id => 'sem-rls-dd', application_name => 'regress_tenant_b')$$) ~ '^23505' AS dedup_23505;
+SELECT regress.error_of($$SELECT dbos.enqueue('semQ', NULL, 'tenant', workflow_id => 'sem-rls', application_name => 'regress_tenant_b')$$) ~ '^23505' AS id_23505;
+RESET ROLE;
+DROP POLICY regress_tenant ON dbos.workflow_status;
+ALTER TABLE dbos.workflow_status DISABLE ROW LEVEL SECURITY;
+
+-- A role with only the rights DBOS's own client needs (SELECT, INSERT on the two tables,
+-- nothing on dbos_migrations) can enqueue in a fresh session.
+\c - regress_tenant_b
+SELECT dbos.enqueue('semQ', NULL, 'minimalRights', workflow_id => 'sem-minimal');
+\c - postgres
+REVOKE ALL ON dbos.workflow_status, dbos.workflow_input, dbos.queues FROM regress_tenant_a, regress_tenant_b;
+REVOKE ALL ON SCHEMA dbos, regress FROM regress_tenant_a, regress_tenant_b;
+DROP ROLE regress_tenant_a;
+DROP ROLE regress_tenant_b;
+
+-- An input row suppressed by a BEFORE trigger is an error, as a suppressed status row is.
+CREATE FUNCTION regress.suppress() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE TRIGGER regress_suppress_input BEFORE INSERT ON dbos.workflow_input
+  FOR EACH ROW EXECUTE FUNCTION regress.suppress();
+SELECT regexp_replace(regress.error_of($$SELECT dbos.enqueue('semQ', NULL, 'noInput')$$), '[0-9a-f-]{36}', '<uuid>');
+SELECT regexp_replace(regress.error_of($$SELECT dbos.enqueue_many('semQ', NULL, 'noInput', ARRAY['[]', '[]', '[]']::jsonb[])$$), '[0-9a-f-]{36}', '<uuid>');
+DROP TRIGGER regress_suppress_input ON dbos.workflow_input;
+
+-- A write in a READ ONLY transaction names the function.
+BEGIN READ ONLY;
+SELECT regress.error_of($$SELECT dbos.fork_workflow('sem-outer', 0)$$);
+COMMIT;
+
 -- 8. The first statement of a session (library not preloaded, loaded by that statement)
 -- behaves like every later one.
 \c

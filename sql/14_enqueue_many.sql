@@ -70,6 +70,9 @@ SELECT regress.error_of($$SELECT dbos.enqueue_many('manyQ', NULL, 'bad', ARRAY['
 SELECT regress.error_of($$SELECT dbos.enqueue_many('', NULL, 'bad', ARRAY['[]']::jsonb[])$$);
 SELECT regress.error_of($$SELECT dbos.enqueue_many('manyQ', NULL, NULL, ARRAY['[]']::jsonb[])$$);
 SELECT regress.error_of($$SELECT dbos.enqueue_many('manyQ', NULL, 'bad', ARRAY['[]']::jsonb[], delay => '-1 s')$$);
+-- Elements are named by the caller's subscripts.
+SELECT regress.error_of($$SELECT dbos.enqueue_many('manyQ', NULL, 'bad', '[0:2]={"[0]","[1]",null}'::jsonb[])$$);
+SELECT regress.error_of($$SELECT dbos.enqueue_many('manyQ', NULL, 'bad', '[5:6]={"[]","[]"}'::jsonb[], workflow_ids => '[5:6]={a," "}')$$);
 SELECT regress.row_counts() = :'before' AS nothing_written;
 
 -- Many rows: one statement per table, all in the caller's transaction.

@@ -122,6 +122,7 @@ enum ForkCopyParam { FC_SOURCE, FC_NEW_ID, FC_START_STEP, FC_NOW_MS, FC_COUNT };
 // Columns of S_STATUS before the payload columns (input, output, error, serialization).
 constexpr int kStatusPlainColumns = 24;
 
+void register_statement_callbacks();
 // A prepared, kept plan for the current profile. Needs an SPI connection.
 SPIPlanPtr statement(const Profile *profile, StatementId id);
 // Executes a plan and checks its SPI result code.
@@ -195,6 +196,8 @@ struct CreatedAt {
   int64 base, limit;
 };
 CreatedAt reserve_created_at(int64 count);
+// created_at_epoch_ms of the next message this backend sends.
+int64 next_message_epoch_ms();
 inline int64 created_at_of(CreatedAt c, int64 i) { return c.base + i < c.limit ? c.base + i : c.limit; }
 
 // --- payloads_pg.cpp --------------------------------------------------------------------------

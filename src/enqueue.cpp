@@ -29,11 +29,13 @@ bool same_name(const char *a, const char *b) {  // NULL and '' are the same, as 
   return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-[[noreturn]] void raise_suppressed_insert(const char *workflow_id) {
+[[noreturn]] void raise_suppressed_insert(const char *workflow_id, const char *table = "workflow_status") {
   ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                  errmsg("could not enqueue workflow \"%s\": the row was neither written nor found", workflow_id),
-                  errhint("A trigger or rule on the DBOS table workflow_status may be suppressing "
-                          "inserts; otherwise conflicting rows kept changing: retry.")));
+                  errmsg("could not enqueue workflow \"%s\": the %s row was neither written nor found", workflow_id,
+                         table),
+                  errhint("A trigger or rule on the DBOS table %s may be suppressing inserts; otherwise "
+                          "conflicting rows kept changing: retry.",
+                          table)));
 }
 
 }  // namespace
@@ -186,32 +188,43 @@ EnqueueRow batch_row(const EnqueueBatch *b, int i) {
   return row;
 }
 
+// The status row with a plain INSERT, then the input row; raises 55000 if something
+// suppressed either (a BEFORE trigger returning NULL).
+const char *insert_row(const Profile *p, const EnqueueRow *row, Datum *v, char *n) {
+  run_statement(statement(p, S_ENQUEUE_NEW), v, n, false, SPI_OK_INSERT);
+  if (SPI_processed != 1) raise_suppressed_insert(row->workflow_id);
+  if (p->input_table) {
+    run_statement(statement(p, S_ENQUEUE_INPUT_NEW), v, n, false, SPI_OK_INSERT);
+    if (SPI_processed != 1) raise_suppressed_insert(row->workflow_id, "workflow_input");
+  }
+  return row->workflow_id;
+}
+
 }  // namespace
 
 const char *enqueue_row(const Profile *p, const EnqueueRow *row) {
   Datum v[EP_COUNT];
   char n[EP_COUNT];
   row_params(p, row, reserve_created_at(1).base, v, n);
-  if (row->new_id && !row->deduplication_id) {
-    // A fresh UUID without a deduplication ID meets no unique index: plain INSERTs (the
-    // ON CONFLICT checks cost a tenth of an enqueue).
-    run_statement(statement(p, S_ENQUEUE_NEW), v, n, false, SPI_OK_INSERT);
-    if (SPI_processed != 1) raise_suppressed_insert(row->workflow_id);
-    if (p->input_table) run_statement(statement(p, S_ENQUEUE_INPUT_NEW), v, n, false, SPI_OK_INSERT);
-    return row->workflow_id;
-  }
+  // A fresh UUID without a deduplication ID meets no unique index: plain INSERTs (the
+  // ON CONFLICT checks cost a tenth of an enqueue).
+  if (row->new_id && !row->deduplication_id) return insert_row(p, row, v, n);
   // A conflict whose holder vanishes before we look (it completed and released its
   // deduplication ID) is retried, as DBOS does.
   for (int attempt = 0; attempt < 3; attempt++) {
     run_statement(statement(p, S_ENQUEUE), v, n, false, SPI_OK_INSERT);
     if (SPI_processed == 1) {
+      // DO NOTHING on the input row, as DBOS: an input row left by an older workflow of
+      // this ID stays (the plain inserts above detect a suppressed input row instead).
       if (p->input_table) run_statement(statement(p, S_ENQUEUE_INPUT), v, n, false, SPI_OK_INSERT);
       return row->workflow_id;
     }
     const char *found = resolve_conflict(p, row);
     if (found) return found;
   }
-  raise_suppressed_insert(row->workflow_id);
+  // Neither written nor found: a row we may not see holds the key (row-level security), or
+  // the insert is suppressed. A plain INSERT raises exactly what PostgreSQL raises there.
+  return insert_row(p, row, v, n);
 }
 
 const char **enqueue_batch(const Profile *p, const EnqueueBatch *b) {
@@ -265,7 +278,10 @@ const char **enqueue_batch(const Profile *p, const EnqueueBatch *b) {
   if (!can_conflict) {
     run_statement(statement(p, S_ENQUEUE_BULK_NEW), v, n, false, SPI_OK_INSERT);
     if ((int)SPI_processed != count) raise_suppressed_insert(b->workflow_ids[0]);
-    if (p->input_table) run_statement(statement(p, S_ENQUEUE_BULK_NEW_INPUT), v, n, false, SPI_OK_INSERT);
+    if (p->input_table) {
+      run_statement(statement(p, S_ENQUEUE_BULK_NEW_INPUT), v, n, false, SPI_OK_INSERT);
+      if ((int)SPI_processed != count) raise_suppressed_insert(b->workflow_ids[0], "workflow_input");
+    }
     memcpy(result, b->workflow_ids, sizeof(char *) * count);
     return result;
   }

@@ -15,6 +15,7 @@ using namespace dbos_client;
 void _PG_init(void) {
   define_settings();
   register_profile_callbacks();
+  register_statement_callbacks();
   define_wakeups();
 }
 
@@ -120,6 +121,14 @@ Datum *array_arg(FunctionCallInfo fcinfo, int n, Oid type, const char *name, boo
   return elems;
 }
 
+// The subscript of the first element of an array argument (1 unless the caller said otherwise),
+// so that errors name elements as the caller numbers them.
+int lower_bound(FunctionCallInfo fcinfo, int n) {
+  if (PG_ARGISNULL(n)) return 1;
+  ArrayType *array = PG_GETARG_ARRAYTYPE_P(n);
+  return ARR_NDIM(array) == 1 ? ARR_LBOUND(array)[0] : 1;
+}
+
 // Per-workflow strings of a text[] argument: nullptr elements for NULL.
 const char **texts_arg(FunctionCallInfo fcinfo, int n, const char *name, int count) {
   bool *nulls;
@@ -146,9 +155,11 @@ DBOS_FUNCTION(dbos_enqueue_many) {
   int count = -1;
   bool *args_nulls, *named_nulls;
   Datum *args = array_arg(fcinfo, 3, JSONBOID, "args", &args_nulls, &count);
+  int lb_args = lower_bound(fcinfo, 3), lb_ids = lower_bound(fcinfo, 4), lb_dedups = lower_bound(fcinfo, 5),
+      lb_partitions = lower_bound(fcinfo, 6), lb_named = lower_bound(fcinfo, 7);
   char buf[64];
   for (int i = 0; i < count; i++) {
-    snprintf(buf, sizeof buf, "args[%d]", i + 1);
+    snprintf(buf, sizeof buf, "args[%d]", lb_args + i);
     Jsonb *a = args_nulls[i] ? nullptr : DatumGetJsonbP(args[i]);
     if (!a)
       ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be null", buf),
@@ -169,15 +180,15 @@ DBOS_FUNCTION(dbos_enqueue_many) {
     named[i] = PointerGetDatum(a);
     any_named = true;
     if (!JB_ROOT_IS_OBJECT(a))
-      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("named_args[%d] must be a JSON object", i + 1),
+      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("named_args[%d] must be a JSON object", lb_named + i),
                       errhint("Pass keyword arguments as an object, e.g. '{\"k\": 1}', or NULL.")));
   }
   for (int i = 0; i < count; i++) {
-    snprintf(buf, sizeof buf, "workflow_ids[%d]", i + 1);
+    snprintf(buf, sizeof buf, "workflow_ids[%d]", lb_ids + i);
     if (ids) requests::check_workflow_id(ids[i], buf);
-    snprintf(buf, sizeof buf, "deduplication_ids[%d]", i + 1);
+    snprintf(buf, sizeof buf, "deduplication_ids[%d]", lb_dedups + i);
     if (dedups) requests::check_deduplication_id(dedups[i], buf);
-    snprintf(buf, sizeof buf, "partition_keys[%d]", i + 1);
+    snprintf(buf, sizeof buf, "partition_keys[%d]", lb_partitions + i);
     if (partitions) requests::check_partition_key(partitions[i], buf);
   }
   // The options shared by every workflow, validated as dbos.enqueue validates them.
@@ -256,7 +267,7 @@ DBOS_FUNCTION(dbos_send) {
   v[SP_MESSAGE_UUID] = text_or_null(
       r.idempotency_key ? psprintf("%s::%s", r.idempotency_key, r.destination_id) : new_uuid(), n,
       SP_MESSAGE_UUID);
-  v[SP_CREATED_AT] = Int64GetDatum(reserve_created_at(1).base);
+  v[SP_CREATED_AT] = Int64GetDatum(next_message_epoch_ms());
   n[SP_CREATED_AT] = ' ';
   run_statement(statement(p, S_SEND), v, n, false, SPI_OK_INSERT);
   if (SPI_processed == 0) {

@@ -6,6 +6,7 @@
 #include "requests.hpp"
 
 extern "C" {
+#include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/tuplestore.h"
 }
@@ -232,6 +233,7 @@ DBOS_FUNCTION(dbos_fork_workflow) {
   if (app_version && !*app_version) app_version = nullptr;
   char *queue = text_arg(fcinfo, 4);
   if (queue) requests::require_text(queue, "queue_name");
+  PreventCommandIfReadOnly("dbos.fork_workflow()");
   MemoryContext caller = CurrentMemoryContext;
   const Profile *p = connect();
   if (!new_id) new_id = new_uuid();

@@ -3,6 +3,8 @@
 #include "dbos_client.hpp"
 
 extern "C" {
+#include "access/xact.h"
+#include "utils/acl.h"
 #include "utils/inval.h"
 #include "utils/syscache.h"
 }
@@ -20,7 +22,11 @@ const char *const kRequiredStatusColumns[] = {
     "queue_name",    "priority", "deduplication_id", "workflow_timeout_ms", "serialization",
     "created_at",    "updated_at", "recovery_attempts", "application_version", "output", "error"};
 
-Profile profile;
+// The current profile_ptr-> A new one is allocated at each detection: a call further up the
+// stack (a trigger on a DBOS table can call dbos.* again, even with another
+// dbos.system_schema) keeps its own until the transaction ends, when retired ones are freed.
+Profile *profile_ptr = nullptr;
+List *retired_profiles = NIL;  // in TopMemoryContext
 bool profile_valid = false;
 uint64 generation = 0;
 uint32 table_name_hash[T_COUNT];  // RELNAMENSP hashes of our tables, present or not
@@ -32,7 +38,7 @@ void invalidate(Datum, Oid relid) {
     return;
   }
   for (int i = 0; i < T_COUNT; i++)
-    if (profile.relid[i] == relid) profile_valid = false;
+    if (profile_ptr->relid[i] == relid) profile_valid = false;
 }
 
 void invalidate_names(Datum, int, uint32 hash) {
@@ -56,7 +62,9 @@ const char *kCreateHint =
     "\"npx dbos schema <url>\", or set dbos.system_schema to the schema your application uses.";
 
 int64 read_version(Oid relid, const char *quoted) {
-  if (!OidIsValid(relid)) return 0;
+  // Informational only: a role that may not read it gets the same profile, version unknown,
+  // whatever this backend read before.
+  if (!OidIsValid(relid) || pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK) return 0;
   char *sql = psprintf("SELECT pg_catalog.max(version)::pg_catalog.int8 FROM %s.dbos_migrations", quoted);
   if (SPI_execute(sql, true, 1) != SPI_OK_SELECT)
     elog(ERROR, "could not read %s.dbos_migrations", quoted);
@@ -111,23 +119,23 @@ void detect(const char *schema) {
                      "launching a current DBOS application on this database.")));
   }
 
-  if (profile_valid || profile.schema) {
-    if (profile.schema) pfree(profile.schema);
-    if (profile.quoted_schema) pfree(profile.quoted_schema);
-  }
-  profile.schema = MemoryContextStrdup(TopMemoryContext, schema);
-  profile.quoted_schema = quoted;
-  memcpy(profile.relid, relid, sizeof relid);
-  profile.version = version;
-  profile.input_table = input_table;
-  profile.legacy_inputs = legacy_inputs;
-  profile.input_retention = has_column(relid[T_INPUT], "retention_timestamp");
-  profile.app_name = has_column(relid[T_STATUS], "application_name");
-  profile.creator_xid = has_column(relid[T_STATUS], "creator_xid");
-  profile.delay = has_column(relid[T_STATUS], "delay_until_epoch_ms");
-  profile.partition = has_column(relid[T_STATUS], "queue_partition_key");
-  profile.queues_table = OidIsValid(relid[T_QUEUES]);
-  profile.generation = ++generation;
+  MemoryContext top = MemoryContextSwitchTo(TopMemoryContext);
+  if (profile_ptr) retired_profiles = lappend(retired_profiles, profile_ptr);
+  profile_ptr = (Profile *)palloc0(sizeof(Profile));
+  MemoryContextSwitchTo(top);
+  profile_ptr->schema = MemoryContextStrdup(TopMemoryContext, schema);
+  profile_ptr->quoted_schema = quoted;
+  memcpy(profile_ptr->relid, relid, sizeof relid);
+  profile_ptr->version = version;
+  profile_ptr->input_table = input_table;
+  profile_ptr->legacy_inputs = legacy_inputs;
+  profile_ptr->input_retention = has_column(relid[T_INPUT], "retention_timestamp");
+  profile_ptr->app_name = has_column(relid[T_STATUS], "application_name");
+  profile_ptr->creator_xid = has_column(relid[T_STATUS], "creator_xid");
+  profile_ptr->delay = has_column(relid[T_STATUS], "delay_until_epoch_ms");
+  profile_ptr->partition = has_column(relid[T_STATUS], "queue_partition_key");
+  profile_ptr->queues_table = OidIsValid(relid[T_QUEUES]);
+  profile_ptr->generation = ++generation;
   for (int i = 0; i < T_COUNT; i++)
     table_name_hash[i] =
         GetSysCacheHashValue2(RELNAMENSP, CStringGetDatum(kTableNames[i]), ObjectIdGetDatum(nsp));
@@ -135,9 +143,25 @@ void detect(const char *schema) {
   elog(DEBUG1, "dbos_client: detected DBOS schema \"%s\" (version %lld)", schema, (long long)version);
 }
 
+void free_retired_profiles(XactEvent event, void *) {
+  if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT && event != XACT_EVENT_PREPARE &&
+      event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
+    return;
+  ListCell *lc;
+  foreach (lc, retired_profiles) {
+    Profile *old = (Profile *)lfirst(lc);
+    pfree(old->schema);
+    pfree(old->quoted_schema);
+    pfree(old);
+  }
+  list_free(retired_profiles);
+  retired_profiles = NIL;
+}
+
 }  // namespace
 
 void register_profile_callbacks() {
+  RegisterXactCallback(free_retired_profiles, nullptr);
   CacheRegisterRelcacheCallback(invalidate, (Datum)0);
   CacheRegisterSyscacheCallback(RELNAMENSP, invalidate_names, (Datum)0);
   CacheRegisterSyscacheCallback(NAMESPACEOID, invalidate_all, (Datum)0);
@@ -151,8 +175,8 @@ const Profile *current_profile() {
                     errhint("RESET dbos.system_schema to use the default schema \"dbos\".")));
   // Pending invalidations (DDL committed by others) are applied before we trust the cache.
   AcceptInvalidationMessages();
-  if (!profile_valid || strcmp(profile.schema, schema) != 0) detect(schema);
-  return &profile;
+  if (!profile_valid || strcmp(profile_ptr->schema, schema) != 0) detect(schema);
+  return profile_ptr;
 }
 
 bool status_has_column(const Profile *p, const char *column) {

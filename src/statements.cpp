@@ -7,7 +7,9 @@
 #include "dbos_client.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
 }
 
 namespace dbos_client {
@@ -540,15 +542,32 @@ char *number_parameters(const StatementDef &def, const char *text) {
 
 SPIPlanPtr plans[S_COUNT];
 uint64 plans_generation = 0;
+// Plans of an older profile. A call further up the stack may be running one (a trigger on a
+// DBOS table calling dbos.* again after DDL), so they are freed when the transaction ends.
+List *retired_plans = NIL;  // in TopMemoryContext
+
+void free_retired_plans(XactEvent event, void *) {
+  if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT && event != XACT_EVENT_PREPARE &&
+      event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
+    return;
+  ListCell *lc;
+  foreach (lc, retired_plans) SPI_freeplan((SPIPlanPtr)lfirst(lc));
+  list_free(retired_plans);
+  retired_plans = NIL;
+}
 
 }  // namespace
 
+void register_statement_callbacks() { RegisterXactCallback(free_retired_plans, nullptr); }
+
 SPIPlanPtr statement(const Profile *profile, StatementId id) {
   if (plans_generation != profile->generation) {
+    MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
     for (SPIPlanPtr &plan : plans) {
-      if (plan) SPI_freeplan(plan);
+      if (plan) retired_plans = lappend(retired_plans, plan);
       plan = nullptr;
     }
+    MemoryContextSwitchTo(old);
     plans_generation = profile->generation;
   }
   if (plans[id]) return plans[id];

@@ -9,6 +9,7 @@
 extern "C" {
 #include "access/htup_details.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/tuptable.h"
 #include "utils/array.h"
@@ -82,6 +83,28 @@ AttrNumber column_number(Trigger *tg, Relation rel, const char *arg, const char 
   }
   bad_argument(tg, rel, arg, ERRCODE_UNDEFINED_COLUMN,
                psprintf("Table \"%s\" has no column \"%s\".", RelationGetRelationName(rel), name));
+}
+
+// A column whose text becomes a workflow ID, deduplication ID or partition key: its text
+// must not depend on session settings (DateStyle, TimeZone, extra_float_digits), or
+// replaying the same change under other settings would enqueue another workflow.
+AttrNumber key_column(Trigger *tg, Relation rel, const char *arg, const char *name) {
+  AttrNumber attnum = column_number(tg, rel, arg, name);
+  Oid type = getBaseType(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid);
+  switch (type) {
+    case TEXTOID: case VARCHAROID: case BPCHAROID: case NAMEOID: case CHAROID:
+    case INT2OID: case INT4OID: case INT8OID: case NUMERICOID: case UUIDOID: case BOOLOID:
+      return attnum;
+    default: {
+      char category;
+      bool preferred;
+      get_type_category_preferred(type, &category, &preferred);
+      if (category == TYPCATEGORY_STRING) return attnum;  // e.g. citext
+    }
+  }
+  bad_argument(tg, rel, arg, ERRCODE_DATATYPE_MISMATCH,
+               psprintf("Column \"%s\" is of type %s, whose text depends on session settings.", name,
+                        format_type_be(type)));
 }
 
 Columns column_list(Trigger *tg, Relation rel, const char *arg, const char *value) {
@@ -163,11 +186,11 @@ void parse_config(TriggerData *td, TriggerConfig *c) {
     const char *value = eq + 1;
     if (!*value) bad_argument(tg, rel, arg, ERRCODE_INVALID_PARAMETER_VALUE, "The option has no value.");
     if (!strcmp(name, "workflow_id_column"))
-      c->id_column = column_number(tg, rel, arg, value);
+      c->id_column = key_column(tg, rel, arg, value);
     else if (!strcmp(name, "deduplication_column"))
-      c->dedup_column = column_number(tg, rel, arg, value);
+      c->dedup_column = key_column(tg, rel, arg, value);
     else if (!strcmp(name, "partition_column"))
-      c->partition_column = column_number(tg, rel, arg, value);
+      c->partition_column = key_column(tg, rel, arg, value);
     else if (!strcmp(name, "priority")) {
       char *end;
       errno = 0;
@@ -318,24 +341,38 @@ struct Change {
   Datum inputs;
 };
 
+[[noreturn]] void bad_key(const TriggerConfig *c, TupleDesc desc, AttrNumber column, const char *what,
+                          const char *value) {
+  const char *name = NameStr(TupleDescAttr(desc, column - 1)->attname);
+  if (!value)
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                    errmsg("workflow ID column \"%s\" is NULL in a row of table \"%s\"", name, c->table),
+                    errhint("Make the column NOT NULL, or drop the workflow_id_column option to get a new UUID per row.")));
+  ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                  errmsg("%s column \"%s\" is empty%s in a row of table \"%s\"", what, name,
+                         column == c->id_column ? " or blank" : "", c->table),
+                  errdetail("The value is \"%s\".", value),
+                  column == c->id_column
+                      ? errhint("Give every row a workflow ID, or drop the workflow_id_column option to get a new UUID per row.")
+                      : errhint("Use NULL for none: dbos.enqueue refuses an empty deduplication ID or partition key.")));
+}
+
+// The workflow ID, deduplication ID and partition key of a row, checked as dbos.enqueue
+// checks them (the ID is a new UUID without workflow_id_column).
+void row_keys(const TriggerConfig *c, TupleDesc desc, HeapTuple row, Change *ch) {
+  ch->workflow_id = c->id_column ? column_text(row, desc, c->id_column) : new_uuid();
+  if (c->id_column && (!ch->workflow_id || strspn(ch->workflow_id, " \t\r\n\v\f") == strlen(ch->workflow_id)))
+    bad_key(c, desc, c->id_column, "workflow ID", ch->workflow_id);
+  ch->dedup = column_text(row, desc, c->dedup_column);
+  if (ch->dedup && !*ch->dedup) bad_key(c, desc, c->dedup_column, "deduplication", ch->dedup);
+  ch->partition = column_text(row, desc, c->partition_column);
+  if (ch->partition && !*ch->partition) bad_key(c, desc, c->partition_column, "partition", ch->partition);
+}
+
 Change describe(const TriggerConfig *c, Relation rel, const char *op, HeapTuple old_tuple, HeapTuple new_tuple) {
   TupleDesc desc = RelationGetDescr(rel);
-  HeapTuple key_row = new_tuple ? new_tuple : old_tuple;
   Change ch;
-  ch.workflow_id = c->id_column ? column_text(key_row, desc, c->id_column) : new_uuid();
-  if (!ch.workflow_id)
-    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                    errmsg("workflow ID column \"%s\" is NULL in a row of table \"%s\"",
-                           NameStr(TupleDescAttr(desc, c->id_column - 1)->attname), c->table),
-                    errhint("Make the column NOT NULL, or drop the workflow_id_column option to get a new UUID per row.")));
-  if (c->id_column && strspn(ch.workflow_id, " \t\r\n\v\f") == strlen(ch.workflow_id))
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("workflow ID column \"%s\" is empty or blank in a row of table \"%s\"",
-                           NameStr(TupleDescAttr(desc, c->id_column - 1)->attname), c->table),
-                    errdetail("The value is \"%s\".", ch.workflow_id),
-                    errhint("Give every row a workflow ID, or drop the workflow_id_column option to get a new UUID per row.")));
-  ch.dedup = column_text(key_row, desc, c->dedup_column);
-  ch.partition = column_text(key_row, desc, c->partition_column);
+  row_keys(c, desc, new_tuple ? new_tuple : old_tuple, &ch);
   ch.inputs = row_change_inputs_text(op, c->schema, c->table, row_json(c, new_tuple, desc),
                                      row_json(c, old_tuple, desc));
   return ch;
@@ -368,11 +405,36 @@ struct Chunk {
   Datum *inputs;
 };
 
+// In a nested SPI connection: what the write allocates in SPI's procedure context is freed
+// with each chunk, so a statement's memory does not grow with its rows.
 void write_chunk(const TriggerConfig *c, const Profile *p, const EnqueueRow *shared, const Chunk *chunk) {
   EnqueueBatch batch = {shared,        chunk->count, chunk->ids,
                         c->id_column == 0, chunk->inputs, c->dedup_column ? chunk->dedups : nullptr,
                         c->partition_column ? chunk->partitions : nullptr};
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   (void)enqueue_batch(p, &batch);
+  SPI_finish();
+}
+
+// Every row's keys are checked before the first chunk is written, so that a bad row
+// anywhere in the statement writes nothing (as dbos.enqueue checks before writing).
+void check_statement_keys(const TriggerConfig *c, TupleDesc desc, Tuplestorestate *rows, TupleTableSlot *slot) {
+  if (!c->id_column && !c->dedup_column && !c->partition_column) return;
+  MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "dbos_client keys", ALLOCSET_DEFAULT_SIZES);
+  MemoryContext outer = MemoryContextSwitchTo(scratch);
+  tuplestore_rescan(rows);
+  for (uint64 n = 1; tuplestore_gettupleslot(rows, true, false, slot); n++) {
+    CHECK_FOR_INTERRUPTS();
+    Change ch;
+    row_keys(c, desc, ExecFetchSlotHeapTuple(slot, false, nullptr), &ch);
+    if (n % kChunkRows == 0) {
+      ExecClearTuple(slot);
+      MemoryContextReset(scratch);
+    }
+  }
+  ExecClearTuple(slot);
+  MemoryContextSwitchTo(outer);
+  MemoryContextDelete(scratch);
 }
 
 void write_statement_rows(TriggerData *td, const TriggerConfig *c, const Profile *p) {
@@ -388,9 +450,17 @@ void write_statement_rows(TriggerData *td, const TriggerConfig *c, const Profile
                     td->tg_trigger->tgname, RelationGetRelationName(rel)),
              errhint("Declare it with REFERENCING NEW TABLE AS new_rows (and OLD TABLE AS old_rows "
                      "for UPDATE and DELETE), or make it FOR EACH ROW.")));
+  if (c->when_changed.count > 0 && TRIGGER_FIRED_BY_UPDATE(event) && (!news || !olds))
+    ereport(ERROR,
+            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+             errmsg("statement-level trigger \"%s\" on table \"%s\" needs both transition tables for when_changed",
+                    td->tg_trigger->tgname, RelationGetRelationName(rel)),
+             errhint("Declare it with REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows.")));
   TupleDesc desc = RelationGetDescr(rel);
   TupleTableSlot *new_slot = news ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : nullptr;
   TupleTableSlot *old_slot = olds ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : nullptr;
+  // Keys come from the new row, or the old one for DELETE.
+  check_statement_keys(c, desc, news ? news : olds, news ? new_slot : old_slot);
   if (news) tuplestore_rescan(news);
   if (olds) tuplestore_rescan(olds);
   Change empty = {};
