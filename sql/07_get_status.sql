@@ -38,3 +38,13 @@ SELECT input FROM dbos.get_status('st-4');
 SELECT dbos.get_status('no-such-workflow') IS NULL AS is_null;
 SELECT regress.error_of($$SELECT dbos.get_status(NULL)$$);
 SELECT regress.error_of($$SELECT dbos.get_status('')$$);
+
+-- Numbers beyond a double's range that jsonb holds (the fuzzer found 1e-1000 read back as
+-- opaque) read back as they were written; a number jsonb cannot hold stays opaque.
+SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'bigNumbers', '[1e-1000, 1e400, -1.5e999, "1e999 in a string"]',
+                    workflow_id => 'status-big-numbers');
+SELECT input = '[1e-1000, 1e400, -1.5e999, "1e999 in a string"]'::jsonb AS same_numbers
+FROM dbos.get_status('status-big-numbers');
+INSERT INTO dbos.workflow_events (workflow_uuid, key, value, serialization)
+VALUES ('status-big-numbers', 'too-big', '[1e1001]', 'portable_json');
+SELECT dbos.get_event('status-big-numbers', 'too-big', 0);

@@ -8,10 +8,11 @@ UPDATE dbos.workflow_status SET status = 'SUCCESS', queue_name = NULL, deduplica
 INSERT INTO dbos.workflow_output (workflow_uuid, output) VALUES ('m-4', '{"done": 4}');
 
 -- cancel: CANCELLED, off its queue, deduplication released; a finished workflow stays as is.
+SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS before_cancel \gset
 SELECT dbos.cancel_workflow('m-1');
 SELECT dbos.cancel_workflow('m-4');
 SELECT workflow_uuid, status, queue_name, deduplication_id, started_at_epoch_ms, owner_xid,
-       completed_at IS NOT NULL AS completed, updated_at >= created_at AS updated
+       completed_at IS NOT NULL AS completed, updated_at >= :before_cancel AS updated
 FROM dbos.workflow_status WHERE workflow_uuid IN ('m-1', 'm-4') ORDER BY 1;
 SELECT regress.error_of($$SELECT dbos.get_result('m-1', 0)$$);
 
@@ -35,7 +36,10 @@ SELECT workflow_id FROM dbos.list_workflows(workflow_name => 'job', descending =
 SELECT workflow_id, status, input, output FROM dbos.list_workflows(status => ARRAY['SUCCESS', 'CANCELLED'], workflow_name => 'job', load_input => true, load_output => true);
 SELECT count(*) FROM dbos.list_workflows(queue_name => 'otherQueue', workflow_name => 'job');
 SELECT count(*) FROM dbos.list_workflows(created_after => now() + interval '1 day');
-SELECT count(*) FROM dbos.list_workflows(created_before => now() + interval '1 day', workflow_name => 'job');
+-- created_before keeps the earliest job only (an ignored filter would return them all).
+SELECT count(*) AS listed, (SELECT count(*) FROM dbos.workflow_status WHERE name = 'job') AS all_jobs
+FROM dbos.list_workflows(created_before => (SELECT to_timestamp(min(created_at) / 1000.0) FROM dbos.workflow_status WHERE name = 'job'),
+                         workflow_name => 'job');
 SELECT count(*) FROM dbos.list_workflows(app_version => 'no-such-version');
 -- list_queued_workflows: only queued, unfinished rows.
 SELECT workflow_id, status, queue_name FROM dbos.list_queued_workflows() WHERE workflow_id LIKE 'm-%';

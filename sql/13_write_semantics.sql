@@ -236,7 +236,12 @@ SELECT regress.error_of($$SELECT dbos.enqueue('semQ', NULL, 'bad', '{"not": "an 
        regress.error_of($$SELECT dbos.enqueue('semQ', NULL, 'bad', timeout => '-1 s')$$) IS NOT NULL AS e4,
        regress.error_of($$SELECT dbos.enqueue_many('semQ', NULL, 'bad', ARRAY['[]', '1']::jsonb[])$$) IS NOT NULL AS e5,
        regress.error_of($$SELECT dbos.enqueue_many('semQ', NULL, 'bad', ARRAY['[]']::jsonb[], workflow_ids => ARRAY['a', 'b'])$$) IS NOT NULL AS e6,
-       regress.error_of($$SELECT dbos.send('sem-outer', '1', idempotency_key => '')$$) IS NOT NULL AS e7;
+       regress.error_of($$SELECT dbos.send('sem-outer', '1', idempotency_key => '')$$) IS NOT NULL AS e7,
+       regress.error_of($$SELECT dbos.enqueue('semQ', NULL, 'bad', partition_key => repeat('p', 3000))$$) IS NOT NULL AS e8,
+       regress.error_of($$SELECT dbos.fork_workflow('sem-outer', 0, new_workflow_id => repeat('f', 3000))$$) IS NOT NULL AS e9,
+       regress.error_of($$SELECT dbos.enqueue_many('semQ', NULL, 'bad', ARRAY['[]', '[]']::jsonb[], deduplication_ids => ARRAY['ok', repeat('d', 3000)])$$) IS NOT NULL AS e10;
+-- Keys too long for the DBOS indexes are refused before writing, not by the index.
+SELECT regress.error_of($$SELECT dbos.enqueue('semQ', NULL, 'bad', workflow_id => repeat('w', 3000))$$);
 SELECT nextval('regress.write_attempts') AS after;  -- one more than before: no attempt between
 -- The counter does see writes: a good enqueue is two attempts (status and input rows).
 SELECT dbos.enqueue('semQ', NULL, 'good', workflow_id => 'sem-good');

@@ -157,6 +157,10 @@ struct EnqueueBatch {
   const char **deduplication_ids;
   const char **partition_keys;
 };
+// Raises 54000 when a workflow's keys are too long for the DBOS indexes (before writing).
+constexpr int kMaxKeyBytes = 2600;
+void check_key_sizes(const char *queue, const char *id, const char *dedup, const char *partition,
+                     const char *app_name);
 // Raises 0A000 when the schema lacks a column an option needs.
 void check_enqueue_features(const Profile *p, bool delay, bool partition, bool application_name);
 // Warns once per backend and queue when the queue has no row in the queues table.

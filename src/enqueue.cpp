@@ -40,6 +40,22 @@ bool same_name(const char *a, const char *b) {  // NULL and '' are the same, as 
 
 }  // namespace
 
+void check_key_sizes(const char *queue, const char *id, const char *dedup, const char *partition,
+                     const char *app_name) {
+  auto len = [](const char *v) { return v ? strlen(v) : (size_t)0; };
+  // The widest DBOS index entries: (queue, partition key, workflow ID) INCLUDE application
+  // name, (queue, deduplication ID), the primary key. A btree entry holds ~2,700 bytes.
+  size_t widest = len(queue) + len(id) + len(app_name) + (partition ? len(partition) : 0);
+  if (len(queue) + len(dedup) > widest) widest = len(queue) + len(dedup);
+  if (widest > kMaxKeyBytes)
+    ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                    errmsg("workflow keys are too long for the DBOS indexes"),
+                    errdetail("Queue name %zu bytes, workflow ID %zu, deduplication ID %zu, partition key %zu, "
+                              "application name %zu; DBOS indexes them together, at most %d bytes.",
+                              len(queue), len(id), len(dedup), len(partition), len(app_name), kMaxKeyBytes),
+                    errhint("Use shorter IDs and names.")));
+}
+
 void check_enqueue_features(const Profile *p, bool delay, bool partition, bool application_name) {
   if (delay) require_feature(p->delay, p, "delay", "delay_until_epoch_ms");
   if (partition) require_feature(p->partition, p, "partition_key", "queue_partition_key");
@@ -203,6 +219,7 @@ const char *insert_row(const Profile *p, const EnqueueRow *row, Datum *v, char *
 }  // namespace
 
 const char *enqueue_row(const Profile *p, const EnqueueRow *row) {
+  check_key_sizes(row->queue_name, row->workflow_id, row->deduplication_id, row->partition_key, row->application_name);
   Datum v[EP_COUNT];
   char n[EP_COUNT];
   row_params(p, row, reserve_created_at(1).base, v, n);
@@ -231,6 +248,10 @@ const char **enqueue_batch(const Profile *p, const EnqueueBatch *b) {
   int count = b->count;
   const char **result = (const char **)palloc(sizeof(char *) * (count + 1));
   if (count == 0) return result;
+  for (int i = 0; i < count; i++) {  // every row before the first write
+    EnqueueRow row = batch_row(b, i);
+    check_key_sizes(row.queue_name, row.workflow_id, row.deduplication_id, row.partition_key, row.application_name);
+  }
   // Rows of one batch that meet each other (an ID or a deduplication ID twice) are written
   // one by one, so that each meets the one before exactly as in separate calls.
   if (count < 3 || (!b->all_new_ids && has_repeats(b->workflow_ids, count)) ||

@@ -234,6 +234,7 @@ DBOS_FUNCTION(dbos_fork_workflow) {
   char *queue = text_arg(fcinfo, 4);
   if (queue) requests::require_text(queue, "queue_name");
   PreventCommandIfReadOnly("dbos.fork_workflow()");
+  check_key_sizes(queue ? queue : kInternalQueue, new_id, nullptr, nullptr, setting_application_name());
   MemoryContext caller = CurrentMemoryContext;
   const Profile *p = connect();
   if (!new_id) new_id = new_uuid();

@@ -23,7 +23,67 @@ constexpr unsigned kMaxDomDepth = 1000;
 constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag |
                                  rapidjson::kParseFullPrecisionFlag;
 // Numbers jsonb (numeric) cannot hold: refuse them here rather than fail in jsonb_in.
-constexpr size_t kMaxNumberLength = 1000;
+// Whether jsonb (numeric) can hold a JSON number: exponent within +-1000, at most 131,072
+// digits before the point and 16,383 after, once the exponent is applied. A number jsonb
+// stores must read back, whatever its length; one it cannot hold must stay opaque.
+bool jsonb_number_fits(const char *s, size_t n) {
+  size_t i = 0, int_digits = 0, frac_digits = 0;
+  if (i < n && s[i] == '-') i++;
+  for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) int_digits++;
+  if (i < n && s[i] == '.')
+    for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) frac_digits++;
+  long exponent = 0;
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    bool minus = ++i < n && s[i] == '-';
+    if (i < n && (s[i] == '-' || s[i] == '+')) i++;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+      exponent = exponent * 10 + (s[i] - '0');
+      if (exponent > 1000) return false;
+    }
+    if (minus) exponent = -exponent;
+  }
+  return (long)frac_digits - exponent <= 16383 && (long)int_digits + exponent <= 131072;
+}
+
+// RapidJSON rejects numbers beyond a double's range even when it keeps them as text. For
+// validation and span finding only, a copy of the text with each such number replaced by a
+// zero of the same length ("0.000..."), so that offsets stay those of the original.
+std::string tame_numbers(std::string_view text) {
+  std::string out(text);
+  bool in_string = false;
+  for (size_t i = 0; i < out.size(); i++) {
+    char c = out[i];
+    if (in_string) {
+      if (c == '\\') i++;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) continue;
+    size_t end = i;
+    size_t int_digits = 0, exp_at = 0;
+    while (end < out.size() && std::strchr("+-0123456789.eE", out[end])) {
+      if ((out[end] == 'e' || out[end] == 'E') && !exp_at) exp_at = end;
+      if (!exp_at && out[end] >= '0' && out[end] <= '9') int_digits++;
+      end++;
+    }
+    long exponent = exp_at ? std::labs(std::atol(out.c_str() + exp_at + 1)) : 0;
+    size_t len = end - i;
+    bool jsonb_holds = jsonb_number_fits(out.data() + i, len);  // else it must stay invalid
+    if ((int_digits > 300 || exponent > 300) && len >= 3 && jsonb_holds) {
+      size_t k = i;
+      if (out[k] == '-' && len >= 4) k++;
+      out[k] = '0';
+      out[k + 1] = '.';
+      for (size_t j = k + 2; j < end; j++) out[j] = '0';
+    }
+    i = end - 1;
+  }
+  return out;
+}
 
 // SAX pass that checks what jsonb will accept and measures the nesting depth.
 struct Scanner : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Scanner> {
@@ -32,9 +92,7 @@ struct Scanner : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Scanner> {
   bool bad_number = false;
   bool Default() { return true; }
   bool RawNumber(const char *s, SizeType n, bool) {
-    const char *e = static_cast<const char *>(std::memchr(s, 'e', n));
-    if (!e) e = static_cast<const char *>(std::memchr(s, 'E', n));
-    if (n > kMaxNumberLength || (e && std::labs(std::atol(e + 1)) > 1000)) bad_number = true;
+    if (!jsonb_number_fits(s, n)) bad_number = true;
     return true;
   }
   bool String(const char *s, SizeType n, bool) {
@@ -58,8 +116,10 @@ struct ScanResult {
 };
 
 // Valid JSON (one value, only trailing whitespace) that jsonb can store as it is.
-ScanResult scan(std::string_view text) {
-  if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) return {false, 0};  // jsonb refuses a BOM
+ScanResult scan(std::string_view original) {
+  if (original.size() >= 3 && original.compare(0, 3, "\xEF\xBB\xBF") == 0) return {false, 0};  // jsonb refuses a BOM
+  std::string tamed = tame_numbers(original);
+  std::string_view text = tamed;
   rapidjson::MemoryStream is(text.data(), text.size());
   Scanner handler;
   rapidjson::Reader reader;
@@ -121,14 +181,16 @@ struct ArgsFinder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, ArgsFinder> 
   }
 };
 
-std::string raw_positional_args(std::string_view text) {
+std::string raw_positional_args(std::string_view original) {
+  std::string tamed = tame_numbers(original);
+  std::string_view text = tamed;
   rapidjson::MemoryStream is(text.data(), text.size());
   ArgsFinder finder;
   finder.stream = &is;
   rapidjson::Reader reader;
   if (!reader.Parse<kParseFlags | rapidjson::kParseNumbersAsStringsFlag>(is, finder) || !finder.top_object) return {};
   if (!finder.found || finder.is_null) return "[]";
-  std::string_view span = text.substr(finder.start, finder.end - finder.start);
+  std::string_view span = original.substr(finder.start, finder.end - finder.start);
   return std::string(span.substr(span.find_first_not_of(" \t\r\n:")));
 }
 

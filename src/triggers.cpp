@@ -367,6 +367,8 @@ void row_keys(const TriggerConfig *c, TupleDesc desc, HeapTuple row, Change *ch)
   if (ch->dedup && !*ch->dedup) bad_key(c, desc, c->dedup_column, "deduplication", ch->dedup);
   ch->partition = column_text(row, desc, c->partition_column);
   if (ch->partition && !*ch->partition) bad_key(c, desc, c->partition_column, "partition", ch->partition);
+  check_key_sizes(c->queue, ch->workflow_id, ch->dedup, ch->partition,
+                  c->application_name ? c->application_name : setting_application_name());
 }
 
 Change describe(const TriggerConfig *c, Relation rel, const char *op, HeapTuple old_tuple, HeapTuple new_tuple) {

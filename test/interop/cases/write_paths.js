@@ -123,6 +123,7 @@ module.exports = (test, h) => {
   });
 
   test('commit_prepared_wakes_a_preloaded_waiter', async () => {
+    if (h.mode() !== 'preloaded') return h.skip('needs the library preloaded');
     const conf = await h.one(`SELECT current_setting('shared_preload_libraries') AS spl,
                                      current_setting('max_prepared_transactions')::int AS mpt`);
     assert.match(conf.spl, /dbos_client/, 'the interop cluster preloads dbos_client');
