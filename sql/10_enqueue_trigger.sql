@@ -95,9 +95,9 @@ DROP TABLE regress.wc;
 
 -- A delay counts from the real clock, even after a bulk enqueue ran created_at ahead of it.
 SELECT count(dbos.enqueue('_dbos_internal_queue', NULL, 'skew')) FROM generate_series(1, 3000);
-SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS before_delay \gset
+SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS before_delay \gset
 SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'skewDelay', workflow_id => 'skew-delay', delay => '1 s');
-SELECT delay_until_epoch_ms BETWEEN :before_delay + 1000 AND (extract(epoch FROM clock_timestamp()) * 1000)::bigint + 1000
+SELECT delay_until_epoch_ms BETWEEN :before_delay + 1000 AND ceil(extract(epoch FROM clock_timestamp()) * 1000)::bigint + 1000
        AS delay_from_clock
 FROM dbos.workflow_status WHERE workflow_uuid = 'skew-delay';
 

@@ -8,7 +8,7 @@ UPDATE dbos.workflow_status SET status = 'SUCCESS', queue_name = NULL, deduplica
 INSERT INTO dbos.workflow_output (workflow_uuid, output) VALUES ('m-4', '{"done": 4}');
 
 -- cancel: CANCELLED, off its queue, deduplication released; a finished workflow stays as is.
-SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS before_cancel \gset
+SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS before_cancel \gset
 SELECT dbos.cancel_workflow('m-1');
 SELECT dbos.cancel_workflow('m-4');
 SELECT workflow_uuid, status, queue_name, deduplication_id, started_at_epoch_ms, owner_xid,
