@@ -8,11 +8,14 @@ UPDATE dbos.workflow_status SET status = 'SUCCESS', queue_name = NULL, deduplica
 INSERT INTO dbos.workflow_output (workflow_uuid, output) VALUES ('m-4', '{"done": 4}');
 
 -- cancel: CANCELLED, off its queue, deduplication released; a finished workflow stays as is.
-SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS before_cancel \gset
+-- (updated: m-1 at or after the cancel began; m-4 left exactly as it was)
+SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS before_cancel,
+       (SELECT updated_at FROM dbos.workflow_status WHERE workflow_uuid = 'm-4') AS m4_updated \gset
 SELECT dbos.cancel_workflow('m-1');
 SELECT dbos.cancel_workflow('m-4');
 SELECT workflow_uuid, status, queue_name, deduplication_id, started_at_epoch_ms, owner_xid,
-       completed_at IS NOT NULL AS completed, updated_at >= :before_cancel AS updated
+       completed_at IS NOT NULL AS completed,
+       CASE workflow_uuid WHEN 'm-1' THEN updated_at >= :before_cancel ELSE updated_at = :m4_updated END AS updated
 FROM dbos.workflow_status WHERE workflow_uuid IN ('m-1', 'm-4') ORDER BY 1;
 SELECT regress.error_of($$SELECT dbos.get_result('m-1', 0)$$);
 
