@@ -323,9 +323,11 @@ DROP POLICY regress_tenant ON dbos.workflow_status;
 ALTER TABLE dbos.workflow_status DISABLE ROW LEVEL SECURITY;
 
 -- A role with only the rights DBOS's own client needs (SELECT, INSERT on the two tables,
--- nothing on dbos_migrations) can enqueue in a fresh session.
+-- nothing on dbos_migrations or queues) can enqueue in a fresh session, to any queue.
+REVOKE ALL ON dbos.queues FROM regress_tenant_b;
 \c - regress_tenant_b
 SELECT dbos.enqueue('semQ', NULL, 'minimalRights', workflow_id => 'sem-minimal');
+SELECT dbos.enqueue('notRegisteredQ', NULL, 'minimalRights', workflow_id => 'sem-minimal-2');
 \c - postgres
 REVOKE ALL ON dbos.workflow_status, dbos.workflow_input, dbos.queues FROM regress_tenant_a, regress_tenant_b;
 REVOKE ALL ON SCHEMA dbos, regress FROM regress_tenant_a, regress_tenant_b;
@@ -338,7 +340,36 @@ CREATE TRIGGER regress_suppress_input BEFORE INSERT ON dbos.workflow_input
   FOR EACH ROW EXECUTE FUNCTION regress.suppress();
 SELECT regexp_replace(regress.error_of($$SELECT dbos.enqueue('semQ', NULL, 'noInput')$$), '[0-9a-f-]{36}', '<uuid>');
 SELECT regexp_replace(regress.error_of($$SELECT dbos.enqueue_many('semQ', NULL, 'noInput', ARRAY['[]', '[]', '[]']::jsonb[])$$), '[0-9a-f-]{36}', '<uuid>');
+SELECT regress.error_of($$SELECT dbos.enqueue('semQ', NULL, 'noInput', workflow_id => 'sem-noinput-id')$$);
+SELECT regress.error_of($$SELECT dbos.enqueue('semQ', NULL, 'noInput', workflow_id => 'sem-noinput-dd', deduplication_id => 'sem-noinput-dd')$$);
+SELECT regress.error_of($$SELECT dbos.enqueue_many('semQ', NULL, 'noInput', ARRAY['[]', '[]', '[]']::jsonb[], workflow_ids => ARRAY['sem-ni-1', 'sem-ni-2', 'sem-ni-3'])$$);
 DROP TRIGGER regress_suppress_input ON dbos.workflow_input;
+
+-- A rule that would rewrite our INSERT (even into another table) is refused.
+CREATE TABLE regress.sink (id text);
+BEGIN;
+CREATE RULE regress_redirect AS ON INSERT TO dbos.workflow_status DO INSTEAD INSERT INTO regress.sink VALUES (NEW.workflow_uuid);
+SELECT regress.error_of($$SELECT dbos.enqueue('semQ', NULL, 'redirected', workflow_id => 'sem-redirected')$$);
+SELECT regress.error_of($$SELECT dbos.enqueue_many('semQ', NULL, 'redirected', ARRAY['[]', '[]', '[]']::jsonb[])$$);
+ROLLBACK;
+
+-- A payload column left NULL by a loosened schema reads as JSON null, never a crash.
+BEGIN;
+ALTER TABLE dbos.workflow_events ALTER COLUMN value DROP NOT NULL;
+INSERT INTO dbos.workflow_events (workflow_uuid, key, value, serialization) VALUES ('sem-outer', 'nullValue', NULL, NULL);
+SELECT dbos.get_event('sem-outer', 'nullValue', 0) AS event, (SELECT value FROM dbos.get_events('sem-outer') WHERE key = 'nullValue') AS from_all;
+ROLLBACK;
+
+-- A statement trigger's when_changed skips rows before their keys are checked, as a
+-- row-level trigger never sees them.
+CREATE TABLE regress.sem_orders (id int, ref text, status text, note text);
+INSERT INTO regress.sem_orders VALUES (1, NULL, 'new', ''), (2, 'ord-2', 'new', '');
+CREATE TRIGGER sem_orders_stmt AFTER UPDATE ON regress.sem_orders REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION dbos.enqueue_trigger('semQ', '', 'orderChanged', 'workflow_id_column=ref', 'when_changed=status');
+UPDATE regress.sem_orders SET note = 'touched';  -- no status change: nothing, no error
+UPDATE regress.sem_orders SET status = 'paid' WHERE id = 2;
+SELECT workflow_uuid FROM dbos.workflow_status WHERE name = 'orderChanged';
+SELECT regress.error_of($$UPDATE regress.sem_orders SET status = 'paid' WHERE id = 1$$);
 
 -- A write in a READ ONLY transaction names the function.
 BEGIN READ ONLY;

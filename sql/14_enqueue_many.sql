@@ -66,6 +66,7 @@ SELECT regress.error_of($$SELECT dbos.enqueue_many('manyQ', NULL, 'bad', ARRAY['
 SELECT regress.error_of($$SELECT dbos.enqueue_many('manyQ', NULL, 'bad', ARRAY['[]']::jsonb[], named_args => ARRAY['[1]']::jsonb[])$$);
 SELECT regress.error_of($$SELECT dbos.enqueue_many('manyQ', NULL, 'bad', ARRAY['[]']::jsonb[], named_args => ARRAY['{}']::jsonb[], serialization => 'js_superjson')$$);
 SELECT regress.error_of($$SELECT dbos.enqueue_many('manyQ', NULL, 'bad', ARRAY['[]']::jsonb[], duplication_policy => 'return_existing')$$);
+SELECT regress.error_of($$SELECT dbos.enqueue_many('manyQ', NULL, 'bad', ARRAY['[]', '[]']::jsonb[], deduplication_ids => ARRAY[NULL, NULL]::text[], duplication_policy => 'return_existing')$$);
 SELECT regress.error_of($$SELECT dbos.enqueue_many('manyQ', NULL, 'bad', ARRAY['[]']::jsonb[], priority => -1)$$);
 SELECT regress.error_of($$SELECT dbos.enqueue_many('', NULL, 'bad', ARRAY['[]']::jsonb[])$$);
 SELECT regress.error_of($$SELECT dbos.enqueue_many('manyQ', NULL, NULL, ARRAY['[]']::jsonb[])$$);

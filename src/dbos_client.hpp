@@ -50,6 +50,7 @@ struct Profile {
   bool delay;               // delay_until_epoch_ms and DELAYED
   bool partition;           // queue_partition_key
   bool queues_table;        // queues (database-backed queues)
+  const char *insert_rule;  // a DBOS table we insert into that has an INSERT rule, or nullptr
 };
 
 void register_profile_callbacks();
@@ -65,6 +66,7 @@ enum StatementId {
   S_ENQUEUE_NEW,      // the same for a row that cannot conflict (new UUID, no deduplication ID)
   S_ENQUEUE_INPUT,    // insert the input row (109 and later), nothing on conflict
   S_ENQUEUE_INPUT_NEW,
+  S_INPUT_EXISTS,     // whether an input row of an ID exists
   S_WORKFLOW_LOOKUP,  // name, class_name, config_name, status of an ID
   S_DEDUP_LOOKUP,     // holder of (queue, deduplication ID)
   S_QUEUE_EXISTS,     // queues row of a name
@@ -161,7 +163,9 @@ struct EnqueueBatch {
 constexpr int kMaxKeyBytes = 2600;
 void check_key_sizes(const char *queue, const char *id, const char *dedup, const char *partition,
                      const char *app_name);
-// Raises 0A000 when the schema lacks a column an option needs.
+// Raises 55000 when a DBOS table we insert into has an INSERT rule.
+void check_no_insert_rule(const Profile *p);
+// Raises 0A000 when the schema lacks a column an option needs (and checks for rules).
 void check_enqueue_features(const Profile *p, bool delay, bool partition, bool application_name);
 // Warns once per backend and queue when the queue has no row in the queues table.
 void check_queue_registered(const Profile *p, const char *queue);

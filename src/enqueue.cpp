@@ -4,6 +4,7 @@
 #include "dbos_client.hpp"
 
 extern "C" {
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/hsearch.h"
 }
@@ -56,7 +57,16 @@ void check_key_sizes(const char *queue, const char *id, const char *dedup, const
                     errhint("Use shorter IDs and names.")));
 }
 
+void check_no_insert_rule(const Profile *p) {
+  if (p->insert_rule)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("DBOS table %s.%s has an INSERT rule", p->quoted_schema, p->insert_rule),
+                    errdetail("A rule would rewrite dbos_client's writes; DBOS tables must store what is written to them."),
+                    errhint("Drop the rule (a trigger can audit inserts instead).")));
+}
+
 void check_enqueue_features(const Profile *p, bool delay, bool partition, bool application_name) {
+  check_no_insert_rule(p);
   if (delay) require_feature(p->delay, p, "delay", "delay_until_epoch_ms");
   if (partition) require_feature(p->partition, p, "partition_key", "queue_partition_key");
   if (application_name) require_feature(p->app_name, p, "application_name", "application_name");
@@ -64,6 +74,9 @@ void check_enqueue_features(const Profile *p, bool delay, bool partition, bool a
 
 void check_queue_registered(const Profile *p, const char *queue) {
   if (!p->queues_table || strcmp(queue, kInternalQueue) == 0 || strlen(queue) >= kQueueKeyLen) return;
+  // Only a warning: a caller who may not read the queues table gets none, so that what a
+  // call may do never depends on what this backend checked before, for another role.
+  if (pg_class_aclcheck(p->relid[T_QUEUES], GetUserId(), ACL_SELECT) != ACLCHECK_OK) return;
   if (!queues_seen || strcmp(queues_schema, p->schema) != 0) {
     if (queues_seen) hash_destroy(queues_seen);
     HASHCTL ctl;
@@ -204,6 +217,15 @@ EnqueueRow batch_row(const EnqueueBatch *b, int i) {
   return row;
 }
 
+// After an input insert that wrote nothing: fine if a row of the ID is there (DO NOTHING).
+void require_input_row(const Profile *p, const char *workflow_id) {
+  Datum id = CStringGetTextDatum(workflow_id);
+  run_statement(statement(p, S_INPUT_EXISTS), &id, nullptr, false, SPI_OK_SELECT);
+  bool exists = SPI_processed > 0;
+  SPI_freetuptable(SPI_tuptable);
+  if (!exists) raise_suppressed_insert(workflow_id, "workflow_input");
+}
+
 // The status row with a plain INSERT, then the input row; raises 55000 if something
 // suppressed either (a BEFORE trigger returning NULL).
 const char *insert_row(const Profile *p, const EnqueueRow *row, Datum *v, char *n) {
@@ -231,9 +253,12 @@ const char *enqueue_row(const Profile *p, const EnqueueRow *row) {
   for (int attempt = 0; attempt < 3; attempt++) {
     run_statement(statement(p, S_ENQUEUE), v, n, false, SPI_OK_INSERT);
     if (SPI_processed == 1) {
-      // DO NOTHING on the input row, as DBOS: an input row left by an older workflow of
-      // this ID stays (the plain inserts above detect a suppressed input row instead).
-      if (p->input_table) run_statement(statement(p, S_ENQUEUE_INPUT), v, n, false, SPI_OK_INSERT);
+      // DO NOTHING on the input row, as DBOS: an input row left by an older workflow of this
+      // ID stays. Written nor found: something suppressed it.
+      if (p->input_table) {
+        run_statement(statement(p, S_ENQUEUE_INPUT), v, n, false, SPI_OK_INSERT);
+        if (SPI_processed == 0) require_input_row(p, row->workflow_id);
+      }
       return row->workflow_id;
     }
     const char *found = resolve_conflict(p, row);
@@ -323,6 +348,8 @@ const char **enqueue_batch(const Profile *p, const EnqueueBatch *b) {
     v[BP_CREATED] = PointerGetDatum(construct_array(flags, count, BOOLOID, 1, true, TYPALIGN_CHAR));
     n[BP_CREATED] = ' ';
     run_statement(statement(p, S_ENQUEUE_BULK_INPUT), v, n, false, SPI_OK_INSERT);
+    if ((int)SPI_processed != written)
+      for (int i = 0; i < written; i++) require_input_row(p, done[i]);
   }
   for (int i = 0; i < count; i++) {
     if (DatumGetBool(flags[i])) {

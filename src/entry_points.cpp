@@ -204,7 +204,9 @@ DBOS_FUNCTION(dbos_enqueue_many) {
   r.duplication_policy = text_arg(fcinfo, 15);
   r.named_args_present = any_named;
   r.named_args_is_object = true;
-  r.deduplication_id = dedups ? "(per workflow)" : nullptr;
+  bool any_dedup = false;
+  for (int i = 0; dedups && i < count; i++) any_dedup = any_dedup || dedups[i];
+  r.deduplication_id = any_dedup ? "(per workflow)" : nullptr;  // return_existing needs one
   requests::validate(r);
 
   EnqueueRow shared = row_of(r);
@@ -212,14 +214,23 @@ DBOS_FUNCTION(dbos_enqueue_many) {
   bool all_new = true;
   const char **workflow_ids = (const char **)palloc(sizeof(char *) * (count + 1));
   bool any_partition = false;
+  // Each element is encoded in a scratch context and only its text kept: the encoder's
+  // temporaries would otherwise cost ~2 KB per workflow until the call ends.
+  MemoryContext outer = CurrentMemoryContext;
+  MemoryContext scratch = AllocSetContextCreate(outer, "dbos_client encode", ALLOCSET_DEFAULT_SIZES);
   for (int i = 0; i < count; i++) {
     CHECK_FOR_INTERRUPTS();  // a million rows take a while to encode
     Jsonb *n = named && !named_nulls[i] ? DatumGetJsonbP(named[i]) : nullptr;
-    inputs[i] = inputs_to_text(r.format, DatumGetJsonbP(args[i]), n);
+    MemoryContextSwitchTo(scratch);
+    Datum encoded = inputs_to_text(r.format, DatumGetJsonbP(args[i]), n);
+    MemoryContextSwitchTo(outer);
+    inputs[i] = PointerGetDatum(PG_DETOAST_DATUM_COPY(encoded));
+    MemoryContextReset(scratch);
     all_new = all_new && !(ids && ids[i]);
     workflow_ids[i] = ids && ids[i] ? ids[i] : new_uuid();
     any_partition = any_partition || (partitions && partitions[i]);
   }
+  MemoryContextDelete(scratch);
 
   MemoryContext caller = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
@@ -269,6 +280,7 @@ DBOS_FUNCTION(dbos_send) {
       SP_MESSAGE_UUID);
   v[SP_CREATED_AT] = Int64GetDatum(next_message_epoch_ms());
   n[SP_CREATED_AT] = ' ';
+  check_no_insert_rule(p);
   run_statement(statement(p, S_SEND), v, n, false, SPI_OK_INSERT);
   if (SPI_processed == 0) {
     // Either the destination is unknown, or this idempotency key was already delivered.

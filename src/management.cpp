@@ -96,13 +96,14 @@ void step_values(HeapTuple row, TupleDesc desc, Datum *values, bool *nulls) {
 }
 
 void event_values(HeapTuple row, TupleDesc desc, Datum *values, bool *nulls) {
-  values[0] = CStringGetTextDatum(SPI_getvalue(row, desc, 1));
-  nulls[0] = false;
+  values[0] = SPI_getbinval(row, desc, 1, &nulls[0]);  // key, as stored
+  if (!nulls[0]) values[0] = CStringGetTextDatum(SPI_getvalue(row, desc, 1));
   values[1] = payload_to_jsonb(SPI_getvalue(row, desc, 3), SPI_getvalue(row, desc, 2), payloads::Kind::value);
   nulls[1] = false;
 }
 
 bool is_stream_end(const char *value) {
+  if (!value) return false;
   return strcmp(value, "\"__DBOS_STREAM_CLOSED__\"") == 0 || strcmp(value, "__DBOS_STREAM_CLOSED__") == 0;
 }
 
@@ -240,6 +241,7 @@ DBOS_FUNCTION(dbos_fork_workflow) {
   if (!new_id) new_id = new_uuid();
   Datum id = CStringGetTextDatum(workflow_id);
   require_workflow(p, id, workflow_id);
+  check_no_insert_rule(p);
   Datum v[FP_COUNT];
   char n[FP_COUNT];
   v[FP_SOURCE] = text_or_null(workflow_id, n, FP_SOURCE);

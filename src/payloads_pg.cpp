@@ -24,7 +24,9 @@ Datum text_datum(const std::string &s) {
 }  // namespace
 
 Datum payload_to_jsonb(const char *tag, const char *text, payloads::Kind kind) {
-  std::string json = payloads::decode(tag, text, kind);
+  // DBOS never stores a NULL payload (its columns are NOT NULL), but a loosened schema may:
+  // read it as JSON null rather than dereference it.
+  std::string json = text ? payloads::decode(tag, text, kind) : std::string("null");
   return pg_guard([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(json.c_str())); });
 }
 

@@ -3,7 +3,10 @@
 #include "dbos_client.hpp"
 
 extern "C" {
+#include "access/relation.h"
 #include "access/xact.h"
+#include "rewrite/prs2lock.h"
+#include "utils/rel.h"
 #include "utils/acl.h"
 #include "utils/inval.h"
 #include "utils/syscache.h"
@@ -52,6 +55,17 @@ void invalidate_names(Datum, int, uint32 hash) {
 }
 
 void invalidate_all(Datum, int, uint32) { profile_valid = false; }
+
+// A rule would rewrite our INSERT into something else, and SPI could not tell.
+bool has_insert_rule(Oid relid) {
+  if (!OidIsValid(relid)) return false;
+  Relation rel = relation_open(relid, AccessShareLock);
+  bool found = false;
+  for (int i = 0; rel->rd_rules && i < rel->rd_rules->numLocks; i++)
+    found = found || rel->rd_rules->rules[i]->event == CMD_INSERT;
+  relation_close(rel, AccessShareLock);
+  return found;
+}
 
 bool has_column(Oid relid, const char *column) {
   return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
@@ -135,6 +149,10 @@ void detect(const char *schema) {
   profile_ptr->delay = has_column(relid[T_STATUS], "delay_until_epoch_ms");
   profile_ptr->partition = has_column(relid[T_STATUS], "queue_partition_key");
   profile_ptr->queues_table = OidIsValid(relid[T_QUEUES]);
+  profile_ptr->insert_rule = nullptr;
+  const TableId written[] = {T_STATUS, T_INPUT, T_NOTIFICATIONS};
+  for (TableId t : written)
+    if (has_insert_rule(relid[t])) profile_ptr->insert_rule = kTableNames[t];
   profile_ptr->generation = ++generation;
   for (int i = 0; i < T_COUNT; i++)
     table_name_hash[i] =

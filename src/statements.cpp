@@ -135,6 +135,11 @@ void enqueue_bulk_input_text(const Profile *p, StatementId id, StringInfo sql) {
                    id == S_ENQUEUE_BULK_INPUT ? " WHERE r.written ON CONFLICT DO NOTHING" : "");
 }
 
+void input_exists_text(const Profile *p, StatementId, StringInfo sql) {
+  appendStringInfo(sql, "SELECT 1 FROM %s.workflow_input WHERE workflow_uuid OPERATOR(pg_catalog.=) $id",
+                   p->quoted_schema);
+}
+
 void workflow_lookup_text(const Profile *p, StatementId, StringInfo sql) {
   appendStringInfo(sql,
                    "SELECT name, class_name::pg_catalog.text, config_name::pg_catalog.text, status, queue_name "
@@ -488,6 +493,7 @@ const StatementDef kCatalogue[] = {
     {S_ENQUEUE_NEW, PARAMS(kEnqueueParams), enqueue_text},
     {S_ENQUEUE_INPUT, PARAMS(kEnqueueParams), enqueue_input_text},
     {S_ENQUEUE_INPUT_NEW, PARAMS(kEnqueueParams), enqueue_input_text},
+    {S_INPUT_EXISTS, PARAMS(kIdParam), input_exists_text},
     {S_WORKFLOW_LOOKUP, PARAMS(kIdParam), workflow_lookup_text},
     {S_DEDUP_LOOKUP, PARAMS(kDedupParams), dedup_lookup_text},
     {S_QUEUE_EXISTS, PARAMS(kQueueParam), queue_exists_text},

@@ -418,25 +418,43 @@ void write_chunk(const TriggerConfig *c, const Profile *p, const EnqueueRow *sha
   SPI_finish();
 }
 
-// Every row's keys are checked before the first chunk is written, so that a bad row
-// anywhere in the statement writes nothing (as dbos.enqueue checks before writing).
-void check_statement_keys(const TriggerConfig *c, TupleDesc desc, Tuplestorestate *rows, TupleTableSlot *slot) {
+// Reads the next row change (its new and/or old version: UPDATE transition tables list them
+// in the same order) into `scratch`, reset first, so that memory stays bounded by one row
+// however many rows a when_changed filter skips. False at the end.
+bool next_change(Tuplestorestate *news, Tuplestorestate *olds, TupleTableSlot *new_slot, TupleTableSlot *old_slot,
+                 MemoryContext scratch, HeapTuple *new_tuple, HeapTuple *old_tuple) {
+  // A tuplestore spilled to disk hands out tuples allocated in the current context that the
+  // slots free themselves: let go of them before the reset.
+  if (new_slot) ExecClearTuple(new_slot);
+  if (old_slot) ExecClearTuple(old_slot);
+  MemoryContextReset(scratch);
+  MemoryContext caller = MemoryContextSwitchTo(scratch);
+  bool has_new = news && tuplestore_gettupleslot(news, true, false, new_slot);
+  bool has_old = olds && tuplestore_gettupleslot(olds, true, false, old_slot);
+  *new_tuple = has_new ? ExecFetchSlotHeapTuple(new_slot, false, nullptr) : nullptr;
+  *old_tuple = has_old ? ExecFetchSlotHeapTuple(old_slot, false, nullptr) : nullptr;
+  MemoryContextSwitchTo(caller);
+  return has_new || has_old;
+}
+
+// Every enqueued row's keys are checked before the first chunk is written, so that a bad row
+// anywhere in the statement writes nothing (as dbos.enqueue checks before writing); rows a
+// when_changed filter skips are not checked, as a row-level trigger would not see them.
+void check_statement_keys(const TriggerConfig *c, TupleDesc desc, Tuplestorestate *news, Tuplestorestate *olds,
+                          TupleTableSlot *new_slot, TupleTableSlot *old_slot, MemoryContext scratch) {
   if (!c->id_column && !c->dedup_column && !c->partition_column) return;
-  MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "dbos_client keys", ALLOCSET_DEFAULT_SIZES);
-  MemoryContext outer = MemoryContextSwitchTo(scratch);
-  tuplestore_rescan(rows);
-  for (uint64 n = 1; tuplestore_gettupleslot(rows, true, false, slot); n++) {
+  if (news) tuplestore_rescan(news);
+  if (olds) tuplestore_rescan(olds);
+  HeapTuple new_tuple, old_tuple;
+  while (next_change(news, olds, new_slot, old_slot, scratch, &new_tuple, &old_tuple)) {
     CHECK_FOR_INTERRUPTS();
-    Change ch;
-    row_keys(c, desc, ExecFetchSlotHeapTuple(slot, false, nullptr), &ch);
-    if (n % kChunkRows == 0) {
-      ExecClearTuple(slot);
-      MemoryContextReset(scratch);
+    MemoryContext caller = MemoryContextSwitchTo(scratch);
+    if (changed(c, old_tuple, new_tuple, desc)) {
+      Change ch;
+      row_keys(c, desc, new_tuple ? new_tuple : old_tuple, &ch);  // keys of NEW, or OLD for DELETE
     }
+    MemoryContextSwitchTo(caller);
   }
-  ExecClearTuple(slot);
-  MemoryContextSwitchTo(outer);
-  MemoryContextDelete(scratch);
 }
 
 void write_statement_rows(TriggerData *td, const TriggerConfig *c, const Profile *p) {
@@ -461,8 +479,9 @@ void write_statement_rows(TriggerData *td, const TriggerConfig *c, const Profile
   TupleDesc desc = RelationGetDescr(rel);
   TupleTableSlot *new_slot = news ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : nullptr;
   TupleTableSlot *old_slot = olds ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : nullptr;
-  // Keys come from the new row, or the old one for DELETE.
-  check_statement_keys(c, desc, news ? news : olds, news ? new_slot : old_slot);
+  MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "dbos_client row", ALLOCSET_DEFAULT_SIZES);
+  MemoryContext rows = AllocSetContextCreate(CurrentMemoryContext, "dbos_client rows", ALLOCSET_DEFAULT_SIZES);
+  check_statement_keys(c, desc, news, olds, new_slot, old_slot, scratch);
   if (news) tuplestore_rescan(news);
   if (olds) tuplestore_rescan(olds);
   Change empty = {};
@@ -473,38 +492,34 @@ void write_statement_rows(TriggerData *td, const TriggerConfig *c, const Profile
   chunk.dedups = (const char **)palloc(sizeof(char *) * kChunkRows);
   chunk.partitions = (const char **)palloc(sizeof(char *) * kChunkRows);
   chunk.inputs = (Datum *)palloc(sizeof(Datum) * kChunkRows);
-  MemoryContext rows = AllocSetContextCreate(CurrentMemoryContext, "dbos_client rows", ALLOCSET_DEFAULT_SIZES);
-  MemoryContext outer = MemoryContextSwitchTo(rows);
   for (;;) {
     CHECK_FOR_INTERRUPTS();
-    // UPDATE transition tables list old and new versions of each row in the same order.
-    bool has_new = news && tuplestore_gettupleslot(news, true, false, new_slot);
-    bool has_old = olds && tuplestore_gettupleslot(olds, true, false, old_slot);
-    if (has_new || has_old) {
-      HeapTuple new_tuple = has_new ? ExecFetchSlotHeapTuple(new_slot, false, nullptr) : nullptr;
-      HeapTuple old_tuple = has_old ? ExecFetchSlotHeapTuple(old_slot, false, nullptr) : nullptr;
-      if (!changed(c, old_tuple, new_tuple, desc)) continue;
-      Change ch = describe(c, rel, op, old_tuple, new_tuple);
-      chunk.ids[chunk.count] = ch.workflow_id;
-      chunk.dedups[chunk.count] = ch.dedup;
-      chunk.partitions[chunk.count] = ch.partition;
-      chunk.inputs[chunk.count] = ch.inputs;
-      if (++chunk.count < kChunkRows) continue;
+    HeapTuple new_tuple, old_tuple;
+    bool more = next_change(news, olds, new_slot, old_slot, scratch, &new_tuple, &old_tuple);
+    if (more) {
+      MemoryContext caller = MemoryContextSwitchTo(scratch);
+      bool keep = changed(c, old_tuple, new_tuple, desc);
+      if (keep) {
+        MemoryContextSwitchTo(rows);  // what a chunk keeps until it is written
+        Change ch = describe(c, rel, op, old_tuple, new_tuple);
+        chunk.ids[chunk.count] = ch.workflow_id;
+        chunk.dedups[chunk.count] = ch.dedup;
+        chunk.partitions[chunk.count] = ch.partition;
+        chunk.inputs[chunk.count] = ch.inputs;
+        chunk.count++;
+      }
+      MemoryContextSwitchTo(caller);
+      if (chunk.count < kChunkRows) continue;
     }
-    if (chunk.count > 0) write_chunk(c, p, &shared, &chunk);  // SPI calls return in SPI's context
-    if (!has_new && !has_old) break;
+    if (chunk.count > 0) write_chunk(c, p, &shared, &chunk);
+    if (!more) break;
     chunk.count = 0;
-    // A tuplestore spilled to disk hands out tuples allocated in `rows` that the slots free
-    // themselves: let go of them before the reset.
-    if (new_slot) ExecClearTuple(new_slot);
-    if (old_slot) ExecClearTuple(old_slot);
     MemoryContextReset(rows);
-    MemoryContextSwitchTo(rows);
   }
-  MemoryContextSwitchTo(outer);
   if (new_slot) ExecDropSingleTupleTableSlot(new_slot);
   if (old_slot) ExecDropSingleTupleTableSlot(old_slot);
   MemoryContextDelete(rows);
+  MemoryContextDelete(scratch);
 }
 
 }  // namespace

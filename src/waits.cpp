@@ -3,6 +3,7 @@
 #include "dbos_client.hpp"
 
 extern "C" {
+#include "access/xlog.h"
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "utils/wait_event.h"
@@ -36,7 +37,8 @@ void check_can_wait(const char *workflow_id, TransactionId status_xmin, const ch
 
 bool wait_until(PollFn poll, void *state, int64 timeout_ms, uint32 kinds) {
   TimestampTz start = GetCurrentTimestamp();
-  bool woken_at_commit = wakeups_enabled();
+  // A hot standby replays commits without running any hook: poll there.
+  bool woken_at_commit = wakeups_enabled() && !RecoveryInProgress();
   // Woken at commit: still re-check every dbos.wait_recheck_interval, for writes the hooks
   // cannot see (COPY into the DBOS tables, a commit on another server).
   int64 sleep_ms = woken_at_commit ? setting_wait_recheck_ms() : kFirstSleepMs;
