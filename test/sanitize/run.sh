@@ -66,8 +66,8 @@ passed=0; failed=0
 setup_failed=0
 pass() { echo "ok   $*"; }   # a setup step: not counted
 fail() { setup_failed=$((setup_failed + 1)); echo "FAIL $*"; }   # a failed setup step: counted
-suite() {  # suite NAME PASSED FAILED: one suite's result line, added to the totals
-  echo "suite $LABEL $1: $2 passed, $3 failed"
+suite() {  # suite NAME PASSED FAILED [SKIPPED]: one suite's result line, added to the totals
+  echo "suite $LABEL $1: $2 passed, $3 failed${4:+, $4 skipped}"
   passed=$((passed + $2)); failed=$((failed + $3))
 }
 finish() {
@@ -269,7 +269,9 @@ run_mode() {  # run_mode not_preloaded|preloaded
   local line
   line=$(grep -E "^suite $LABEL interop \\(([a-z ]+)\\): [0-9]+ passed, [0-9]+ failed" "$mlogs/interop.log" | tail -1)
   if [ -n "$line" ]; then
-    suite "interop ($mode)" "$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")" "$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
+    local skipped
+    skipped=$(grep -oE '[0-9]+ skipped' <<<"$line" | grep -oE '[0-9]+')
+    suite "interop ($mode)" "$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")" "$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")" "$skipped"
     grep -q "($mode)" <<<"$line" || fail "interop reports another mode than $mode: $line"
   else
     echo "interop suite did not report a result (exit status $rc)"; suite "interop ($mode)" 0 1
