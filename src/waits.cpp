@@ -4,6 +4,7 @@
 
 extern "C" {
 #include "access/xlog.h"
+#include "access/xlogrecovery.h"
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "utils/wait_event.h"
@@ -13,6 +14,21 @@ namespace dbos_client {
 namespace {
 constexpr int64 kFirstSleepMs = 1;     // polling: backoff from 1 ms ...
 constexpr int64 kMaxSleepMs = 100;     // ... to 100 ms
+constexpr int64 kReplayStepMs = 5;     // on a hot standby: how often the replay position is read
+
+// On a hot standby rows appear when their commit is replayed, which runs no hook: sleep in
+// short steps until the replay position moves (or nap_ms passes), so that a wait ends a few
+// milliseconds after the replay rather than at its next backoff poll.
+void sleep_until_replay_moves(int64 nap_ms) {
+  XLogRecPtr seen = GetXLogReplayRecPtr(nullptr);
+  for (int64 slept = 0; slept < nap_ms; slept += kReplayStepMs) {
+    long step = (long)(nap_ms - slept < kReplayStepMs ? nap_ms - slept : kReplayStepMs);
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, step, PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+    CHECK_FOR_INTERRUPTS();
+    if (GetXLogReplayRecPtr(nullptr) != seen) return;
+  }
+}
 }  // namespace
 
 void check_can_wait(const char *workflow_id, TransactionId status_xmin, const char *what) {
@@ -37,8 +53,9 @@ void check_can_wait(const char *workflow_id, TransactionId status_xmin, const ch
 
 bool wait_until(PollFn poll, void *state, int64 timeout_ms, uint32 kinds) {
   TimestampTz start = GetCurrentTimestamp();
-  // A hot standby replays commits without running any hook: poll there.
-  bool woken_at_commit = wakeups_enabled() && !RecoveryInProgress();
+  // A hot standby replays commits without running any hook: follow the replay there.
+  bool standby = RecoveryInProgress();
+  bool woken_at_commit = wakeups_enabled() && !standby;
   // Woken at commit: still re-check every dbos.wait_recheck_interval, for writes the hooks
   // cannot see (COPY into the DBOS tables, a commit on another server).
   int64 sleep_ms = woken_at_commit ? setting_wait_recheck_ms() : kFirstSleepMs;
@@ -55,6 +72,11 @@ bool wait_until(PollFn poll, void *state, int64 timeout_ms, uint32 kinds) {
     }
     int64 nap = sleep_ms;
     if (timeout_ms >= 0 && nap > timeout_ms - waited) nap = timeout_ms - waited;
+    if (standby) {
+      int64 remaining = timeout_ms >= 0 ? timeout_ms - waited : kMaxSleepMs;
+      sleep_until_replay_moves(remaining < kMaxSleepMs ? remaining : kMaxSleepMs);
+      continue;
+    }
     (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, (long)nap,
                     PG_WAIT_EXTENSION);
     if (!woken_at_commit) sleep_ms = sleep_ms * 2 > kMaxSleepMs ? kMaxSleepMs : sleep_ms * 2;
