@@ -252,11 +252,17 @@ const OPS = {
     const ids = [];
     try {
       const k = 1 + rand(3);
+      // Shared deduplication keys are taken in sorted order, as any transaction taking several
+      // unique keys must to avoid deadlocks (two plain INSERTs in opposite orders deadlock
+      // too): a 40P01 left in this soak is then the extension's own.
+      const dedups = [];
+      for (let i = 0; i < k; i++) dedups.push(chance(0.3) ? `ddk-${RUN}-${rand(DEDUP_KEYS)}` : null);
+      dedups.sort((a, b) => (a === null) - (b === null) || (a < b ? -1 : a > b ? 1 : 0));
       for (let i = 0; i < k; i++) {
         const tag = newTag(ci);
         const wid = `rb-${tag}`;
         ids.push(wid);
-        if (chance(0.3)) await c.query(ENQ_DEDUP, [args(tag, 0), wid, `ddk-${RUN}-${rand(DEDUP_KEYS)}`, 'return_existing']);
+        if (dedups[i]) await c.query(ENQ_DEDUP, [args(tag, 0), wid, dedups[i], 'return_existing']);
         else await c.query(ENQ_ID, [args(tag, 0), wid]);
       }
       if (chance(0.4)) {
