@@ -1,4 +1,4 @@
-// The seam between C++ exceptions and Postgres errors (see STYLE.md, "The error bridge").
+// The seam between C++ exceptions and Postgres errors (see CONTRIBUTING.md, "The error bridge").
 #include <cstdio>
 #include <cstring>
 #include <new>
