@@ -468,31 +468,39 @@ async function drain(admin) {
 }
 
 async function killAndRestartWorker(admin, name) {
-  const w = workers[name];
   // Kill it while it runs something (workflows waiting for messages keep it busy): at 5
   // PENDING workflows, or at 1 after 10 s; otherwise the recovery check has nothing to see.
-  for (const t = L.now(); L.now() - t < 30000; await L.sleep(20)) {
-    const n = (await admin.query(
-      `SELECT count(*)::int AS n FROM dbos.workflow_status WHERE executor_id = $1 AND status = 'PENDING' AND queue_name = $2`,
-      [name, QUEUE])).rows[0].n;
-    if (n >= 5 || (n >= 1 && L.now() - t > 10000)) break;
+  // Those can all finish between the look and the kill: then restart and try again (3 times).
+  for (let attempt = 1; ; attempt++) {
+    const w = workers[name];
+    for (const t = L.now(); L.now() - t < 30000; await L.sleep(20)) {
+      const n = (await admin.query(
+        `SELECT count(*)::int AS n FROM dbos.workflow_status WHERE executor_id = $1 AND status = 'PENDING' AND queue_name = $2`,
+        [name, QUEUE])).rows[0].n;
+      if (n >= 5 || (n >= 1 && L.now() - t > 10000)) break;
+    }
+    const pid = w.pid;
+    w.proc.kill('SIGKILL');
+    await w.exited;
+    const killedAt = L.now();
+    await L.sleep(300);
+    const orphans = (await admin.query(
+      `SELECT workflow_uuid FROM dbos.workflow_status WHERE executor_id = $1 AND status = 'PENDING' AND queue_name = $2`,
+      [name, QUEUE])).rows.map((r) => r.workflow_uuid);
+    if (orphans.length === 0 && attempt < 3) {
+      const again = startWorker(name);
+      await again.ready;
+      continue;
+    }
+    await L.sleep(1700);
+    // Nobody else takes them: they wait for their executor.
+    const still = (await admin.query(
+      `SELECT count(*)::int AS n FROM dbos.workflow_status WHERE workflow_uuid = ANY($1) AND status = 'PENDING' AND executor_id = $2`,
+      [orphans, name])).rows[0].n;
+    const w2 = startWorker(name);
+    await w2.ready;
+    return { pid, orphans, stillPendingBeforeRestart: still, downMs: L.now() - killedAt };
   }
-  const pid = w.pid;
-  w.proc.kill('SIGKILL');
-  await w.exited;
-  const killedAt = L.now();
-  await L.sleep(300);
-  const orphans = (await admin.query(
-    `SELECT workflow_uuid FROM dbos.workflow_status WHERE executor_id = $1 AND status = 'PENDING' AND queue_name = $2`,
-    [name, QUEUE])).rows.map((r) => r.workflow_uuid);
-  await L.sleep(1700);
-  // Nobody else takes them: they wait for their executor.
-  const still = (await admin.query(
-    `SELECT count(*)::int AS n FROM dbos.workflow_status WHERE workflow_uuid = ANY($1) AND status = 'PENDING' AND executor_id = $2`,
-    [orphans, name])).rows[0].n;
-  const w2 = startWorker(name);
-  await w2.ready;
-  return { pid, orphans, stillPendingBeforeRestart: still, downMs: L.now() - killedAt };
 }
 
 async function soak(admin) {
