@@ -8,8 +8,10 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
+#include "utils/plancache.h"
 }
 
 namespace dbos_client {
@@ -594,7 +596,28 @@ SPIPlanPtr statement(const Profile *profile, StatementId id) {
   return plan;
 }
 
+// Whether a prepared statement changes rows (its own command or a data-modifying WITH).
+static bool plan_writes(SPIPlanPtr plan) {
+  ListCell *lc;
+  foreach (lc, SPI_plan_get_plan_sources(plan)) {
+    CachedPlanSource *source = (CachedPlanSource *)lfirst(lc);
+    ListCell *qc;
+    foreach (qc, source->query_list) {
+      Query *query = lfirst_node(Query, qc);
+      if (query->commandType != CMD_SELECT || query->hasModifyingCTE) return true;
+    }
+  }
+  return false;
+}
+
 void run_statement(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, int expected) {
+  // PostgreSQL's own refusal names the INSERT, not where a write can go.
+  if (RecoveryInProgress() && plan_writes(plan))
+    ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+                    errmsg("cannot write DBOS system tables on a hot standby"),
+                    errdetail("This server is in recovery; the standby replays what the primary writes."),
+                    errhint("Connect to the primary server to enqueue, send or manage workflows; "
+                            "reads and waits work here.")));
   int rc = SPI_execute_plan(plan, values, nulls, read_only, 0);
   if (rc == SPI_OK_REWRITTEN)
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
