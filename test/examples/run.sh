@@ -89,7 +89,7 @@ for r in "${RECIPES[@]}"; do
   if [ $rc -eq 0 ]; then
     echo "PASS $name"; pass=$((pass + 1))
   else
-    why=$(grep -v '^\s*$' "$out" | tail -n 3 | tr '\n' ' ')
+    why=$(grep -m1 -E 'FAILED|ERROR' "$out" || grep -v '^\s*$' "$out" | tail -n 3 | tr '\n' ' ')
     [ $rc -eq 124 ] && why="timed out after 120 s; $why"
     echo "FAIL $name: exit $rc: ${why:0:400} (log $out)"; fail=$((fail + 1))
   fi
