@@ -9,7 +9,8 @@
 # when M = 0. Setup: npm ci in examples/node, apt-get install of Debian's python3-sqlalchemy,
 # python3-django, python3-psycopg2 (the Python recipes run under /usr/bin/python3).
 #
-# Environment: DBOS_EX_PORT (55300), DBOS_EX_DIR (/tmp/dbos_examples), EXAMPLES_ONLY (a regexp
+# Environment: DBOS_EX_PORT (55300), DBOS_EX_DIR (/tmp/dbos_examples), EXAMPLES_LOG_DIR (logs of
+# the recipes and the worker, /tmp/dbos_examples_logs), EXAMPLES_ONLY (a regexp
 # on the recipe names: runs only those; the others are not counted).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,7 +22,7 @@ export DBOS_PGCONF="shared_preload_libraries = 'dbos_client'"
 . test/lib.sh
 DB=dbos_examples
 URL="postgresql://postgres@127.0.0.1:$DBOS_PGPORT/$DB"
-LOG=/tmp/dbos_examples_logs
+LOG=${EXAMPLES_LOG_DIR:-/tmp/dbos_examples_logs}
 rm -rf "$LOG" && mkdir -p "$LOG"
 RECIPES=(node/pg.js node/knex.js node/drizzle.js node/sequelize.js
          python/sqlalchemy_recipe.py python/django_recipe.py psql/enqueue.sql psql/trigger.sql)
