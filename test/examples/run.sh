@@ -95,6 +95,9 @@ for r in "${RECIPES[@]}"; do
     echo "FAIL $name: exit $rc: ${why:0:400} (log $out)"; fail=$((fail + 1))
   fi
 done
+if grep -E 'PANIC|terminated by signal' "$DBOS_PGDATA/server.log"; then
+  echo "FAIL server: crashed during the suite (see $DBOS_PGDATA/server.log)"; fail=$((fail + 1))
+fi
 if ! kill -0 "$WPID" 2>/dev/null; then
   echo "FAIL worker: exited during the suite (see $LOG/worker.log)"; fail=$((fail + 1))
 fi
