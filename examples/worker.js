@@ -8,6 +8,8 @@
 // test/examples/run.sh finds @dbos-inc/dbos-sdk through NODE_PATH (test/interop/node_modules).
 const { DBOS } = require('@dbos-inc/dbos-sdk');
 
+process.noDeprecation = true; // the SDK trips pg's "client.query() while executing" warning
+
 // processOrder(orderId, amount) -> { orderId, total }: what the recipes enqueue and wait for.
 async function processOrder(orderId, amount) {
   return { orderId, total: Math.round(amount * 1.2 * 100) / 100 };

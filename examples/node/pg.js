@@ -81,7 +81,7 @@ async function main() {
     c.release();
   }
   await pool.end();
-  console.log(`pg: ok (order ${kept.wf}, batch ${ids.length}, dedup conflict: ${conflict.message})`);
+  console.log(`pg: ok (order ${kept.wf}, batch ${ids.length}, dedup conflict: ${conflict.detail})`);
 }
 
 main().catch((e) => {
