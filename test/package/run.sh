@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# The Debian package test: builds the .deb from a committed revision (test/package/build.sh),
+# installs it with dpkg in a clean Debian 12 root that holds PostgreSQL 15 and nothing to build
+# with, starts a throwaway cluster in that root and runs the pg_regress suite (sql/, expected/)
+# against it from the host. Also runs test/package/meta.sh (META.json and version checks).
+#
+# Usage: test/package/run.sh [--ref REV] [--debs DIR]
+#   --ref REV   revision to build and whose sql/ and expected/ to run (default HEAD)
+#   --debs DIR  test the .deb files already in DIR instead of building them
+# Environment: DBOS_PKG_PORT (55200), DBOS_TEST_LOGS (/tmp/dbos_test_logs; output in .../package),
+#   DBOS_ROOTS_CACHE (/var/cache/dbos_client/roots).
+# The clean root is made once with mmdebstrap and cached (stamp file written last); each run
+# mounts an overlay over it, so the cached root stays clean. Runs as root (mount, chroot).
+# Prints "suite package metadata: ..." and "suite deb package (PG 15): N passed, M failed":
+# one case per pg_regress file, plus "the .deb holds the .so, the control file and every
+# dbos_client--*.sql" and "the .deb installs with dpkg in the clean root and CREATE EXTENSION
+# works". Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+REF=HEAD DEBS=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --ref) REF=$2; shift 2 ;;
+    --debs) DEBS=$(cd "$2" && pwd); shift 2 ;;
+    *) echo "usage: $0 [--ref REV] [--debs DIR]" >&2; exit 2 ;;
+  esac
+done
+PGV=15
+PORT=${DBOS_PKG_PORT:-55200}
+CACHE=${DBOS_ROOTS_CACHE:-/var/cache/dbos_client/roots}
+CLEAN=$CACHE/bookworm-clean STAMP=$CACHE/bookworm-clean.stamp
+LOGS=${DBOS_TEST_LOGS:-/tmp/dbos_test_logs}/package
+SUITE="deb package (PG $PGV)"
+HOSTBIN=/usr/lib/postgresql/$PGV/bin
+
+PASS=0 FAIL=0 TOTAL_FILES=0 RAN_FILES=0
+ok()   { PASS=$((PASS + 1)); echo "ok: $*"; }
+bad()  { FAIL=$((FAIL + 1)); echo "FAILED: $*"; }
+finish() {  # prints the suite line; files that did not run are failures
+  local missing=$((TOTAL_FILES - RAN_FILES))
+  if [ "$missing" -gt 0 ]; then
+    echo "$missing of $TOTAL_FILES pg_regress files did not run"; FAIL=$((FAIL + missing))
+  fi
+  echo "timings: build ${T_BUILD:-0} s, clean root ${T_ROOT:-0} s (${ROOT_KIND:-not made}), install + cluster + suite ${T_TEST:-0} s"
+  echo "suite $SUITE: $PASS passed, $FAIL failed"
+  [ "$FAIL" -eq 0 ] && [ "${META_RC:-0}" -eq 0 ]
+  exit $?
+}
+[ "$(id -u)" = 0 ] || { echo "run.sh must run as root (mount, chroot)"; bad "setup: not root"; finish; }
+
+rm -rf "$LOGS" && mkdir -p "$LOGS" && chmod 777 "$LOGS"
+RUN=$(mktemp -d /tmp/dbos_client_pkgtest.XXXXXX)
+M=$RUN/root
+cleanup() {
+  if [ -f "$M/var/tmp/dbos_pkg/data/postmaster.pid" ]; then
+    chroot "$M" runuser -u postgres -- /usr/lib/postgresql/$PGV/bin/pg_ctl -D /var/tmp/dbos_pkg/data -m immediate -w stop >/dev/null 2>&1 \
+      || kill -9 "$(head -1 "$M/var/tmp/dbos_pkg/data/postmaster.pid")" 2>/dev/null
+  fi
+  for mp in "$M/proc" "$M/dev" "$M"; do
+    mountpoint -q "$mp" && { umount "$mp" 2>/dev/null || umount -l "$mp"; }
+  done
+  rm -rf "$RUN"
+}
+trap cleanup EXIT
+
+# ---- the revision under test: its sql/, expected/, control, META.json ---------------------------
+SRC=$RUN/src
+mkdir -p "$SRC"
+if ! git -C "$ROOT" archive --format=tar "$REF" | tar -x -C "$SRC"; then bad "setup: git archive $REF"; finish; fi
+TESTS=$(cd "$SRC" && ls sql/*.sql | sed 's|sql/||; s|\.sql$||')
+TOTAL_FILES=$(wc -w <<<"$TESTS")
+EXTVERSION=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$SRC/dbos_client.control")
+
+echo "== META.json and versions ($REF)"
+test/package/meta.sh "$SRC"; META_RC=$?
+
+# ---- host tools: mmdebstrap, pg_regress and psql (build deps), the DBOS CLI ---------------------
+need=()
+command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+[ -x "$HOSTBIN/psql" ] || need+=(postgresql-client-$PGV)
+[ -x /usr/lib/postgresql/$PGV/lib/pgxs/src/test/regress/pg_regress ] || need+=(postgresql-server-dev-$PGV)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]}"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}" >/dev/null; } \
+    || { bad "setup: apt-get install ${need[*]}"; finish; }
+fi
+if [ ! -d test/interop/node_modules/@dbos-inc/dbos-sdk ]; then
+  (cd test/interop && npm ci --no-audit --no-fund --loglevel=error) || { bad "setup: npm ci in test/interop"; finish; }
+fi
+
+# ---- the packages ---------------------------------------------------------------------------------
+if [ -z "$DEBS" ]; then
+  echo "== building the .deb from $REF"
+  DEBS=$RUN/debs
+  t=$(date +%s)
+  test/package/build.sh --ref "$REF" --out "$DEBS" || { bad "setup: test/package/build.sh"; finish; }
+  T_BUILD=$(( $(date +%s) - t ))
+fi
+DEB=$(ls "$DEBS"/postgresql-$PGV-dbos-client_*.deb 2>/dev/null | head -1)
+[ -n "$DEB" ] || { bad "setup: no postgresql-$PGV-dbos-client_*.deb in $DEBS"; finish; }
+echo "package: $(basename "$DEB")"
+
+# Case: the files the extension needs are in the package.
+contents=$(dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\./|/|')
+missing=()
+for f in /usr/lib/postgresql/$PGV/lib/dbos_client.so /usr/share/postgresql/$PGV/extension/dbos_client.control \
+         $(cd "$SRC" && ls dbos_client--*.sql | sed "s|^|/usr/share/postgresql/$PGV/extension/|"); do
+  grep -qxF "$f" <<<"$contents" || missing+=("$f")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  ok "the .deb holds the .so, the control file and the $(cd "$SRC" && ls dbos_client--*.sql | wc -l) dbos_client--*.sql files of $REF"
+else
+  bad "the .deb lacks ${missing[*]}"
+fi
+
+# ---- the clean root: made once, then only read (overlay) ----------------------------------------
+t=$(date +%s)
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+flock 9
+if [ -f "$STAMP" ] && [ -x "$CLEAN/usr/lib/postgresql/$PGV/bin/postgres" ]; then
+  ROOT_KIND=warm
+else
+  ROOT_KIND=cold
+  echo "== creating the clean Debian 12 root $CLEAN (mmdebstrap, postgresql-$PGV only)"
+  rm -rf "$CLEAN" "$STAMP" "$CLEAN.tmp"
+  if ! mmdebstrap --quiet --mode=root --variant=minbase --include=postgresql-$PGV bookworm "$CLEAN.tmp" \
+        "deb http://deb.debian.org/debian bookworm main" \
+        "deb http://deb.debian.org/debian bookworm-updates main" \
+        "deb http://deb.debian.org/debian-security bookworm-security main" > "$LOGS/mmdebstrap.log" 2>&1; then
+    tail -30 "$LOGS/mmdebstrap.log"; rm -rf "$CLEAN.tmp"
+    bad "setup: mmdebstrap"; flock -u 9; finish
+  fi
+  mv "$CLEAN.tmp" "$CLEAN" && date -u > "$STAMP"
+fi
+flock -u 9
+T_ROOT=$(( $(date +%s) - t ))
+echo "clean root ($ROOT_KIND, $T_ROOT s): $(chroot "$CLEAN" dpkg-query -W -f='${Package} ${Version}\n' postgresql-$PGV)"
+t=$(date +%s)
+
+mkdir -p "$RUN/upper" "$RUN/work" "$M"
+mount -t overlay overlay -o "lowerdir=$CLEAN,upperdir=$RUN/upper,workdir=$RUN/work" "$M" \
+  && mount -t proc proc "$M/proc" \
+  && mount -t tmpfs -o mode=755,size=64m dev "$M/dev" \
+  || { bad "setup: mounting the root"; finish; }
+for n in "null 1 3" "zero 1 5" "full 1 7" "random 1 8" "urandom 1 9" "tty 5 0"; do
+  set -- $n
+  mknod -m 666 "$M/dev/$1" c "$2" "$3" || { bad "setup: mknod $1"; finish; }
+done
+mkdir -m 1777 "$M/dev/shm"
+
+# Case: dpkg installs the package in the clean root and the server loads it.
+cp "$DEB" "$M/tmp/"
+inroot() { chroot "$M" "$@"; }
+aspg()   { chroot "$M" runuser -u postgres -- "$@"; }
+PGBIN=/usr/lib/postgresql/$PGV/bin DATA=/var/tmp/dbos_pkg/data SOCK=/var/tmp/dbos_pkg/sock
+if ss -ltn "( sport = :$PORT )" | grep -q LISTEN; then bad "setup: port $PORT is in use"; finish; fi
+installed=0
+if inroot dpkg -i "/tmp/$(basename "$DEB")" > "$LOGS/dpkg.log" 2>&1; then
+  installed=1
+else
+  cat "$LOGS/dpkg.log"
+fi
+mkdir -p "$M/var/tmp/dbos_pkg/sock" && inroot chown -R postgres:postgres /var/tmp/dbos_pkg
+started=0
+if aspg $PGBIN/initdb -D $DATA -A trust -U postgres --no-sync -E UTF8 > "$LOGS/initdb.log" 2>&1; then
+  cat >> "$M$DATA/postgresql.conf" <<CONF
+port = $PORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$SOCK'
+fsync = off
+log_min_messages = warning
+log_line_prefix = '%m [%p] '
+CONF
+  aspg $PGBIN/pg_ctl -D $DATA -l $DATA/server.log -w start >/dev/null && started=1
+fi
+[ "$started" = 1 ] || { cat "$LOGS/initdb.log" "$M$DATA/server.log" 2>/dev/null | tail -20; bad "setup: starting the cluster in the root"; finish; }
+echo "cluster in the root: 127.0.0.1:$PORT, socket $M$SOCK"
+
+# From the host, over TCP, with the host's client programs (as test/lib.sh's prepare_database).
+export DBOS_PGPORT=$PORT DBOS_PGSOCK=$M$SOCK DBOS_PGDATA=$M$DATA
+. test/lib.sh
+export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
+got=$(aspg $PGBIN/psql -X -At -h $SOCK -p $PORT -d postgres -v ON_ERROR_STOP=1 \
+        -c "CREATE DATABASE pkg_smoke" -c "\\c pkg_smoke" -c "CREATE EXTENSION dbos_client" \
+        -c "SELECT extversion FROM pg_extension WHERE extname = 'dbos_client'" 2>&1)
+if [ "$installed" = 1 ] && [ "$got" = "$EXTVERSION" ]; then
+  ok "the .deb installs with dpkg in the clean root; CREATE EXTENSION gives version $got"
+else
+  bad "the .deb installs with dpkg in the clean root and CREATE EXTENSION gives $EXTVERSION (dpkg: $([ $installed = 1 ] && echo ok || echo failed); psql: $got)"
+fi
+
+# ---- pg_regress ---------------------------------------------------------------------------------
+if prepare_database contrib_regression > "$LOGS/prepare.log" 2>&1; then
+  /usr/lib/postgresql/$PGV/lib/pgxs/src/test/regress/pg_regress --inputdir="$SRC" --outputdir="$LOGS/regress" \
+    --bindir=$HOSTBIN --host=127.0.0.1 --port="$PORT" --use-existing --dbname=contrib_regression $TESTS \
+    > "$LOGS/regress.log" 2>&1
+  rc=$?
+  cat "$LOGS/regress.log"
+  p=$(grep -cE '\.\.\. ok' "$LOGS/regress.log")
+  f=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$LOGS/regress.log")
+  PASS=$((PASS + p)); FAIL=$((FAIL + f)); RAN_FILES=$((p + f))
+  [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && bad "pg_regress exited with $rc without a failed test"
+  [ -f "$LOGS/regress/regression.diffs" ] && head -100 "$LOGS/regress/regression.diffs"
+else
+  cat "$LOGS/prepare.log"; bad "setup: prepare_database contrib_regression"
+fi
+if grep -qE "terminated by signal|was terminated by exception" "$M$DATA/server.log"; then
+  grep -E "terminated by signal|terminated by exception" "$M$DATA/server.log" | head -5
+  bad "the server log of the root shows a crashed backend"
+fi
+T_TEST=$(( $(date +%s) - t ))
+finish
