@@ -182,7 +182,7 @@ echo "cluster in the root: 127.0.0.1:$PORT, socket $M$SOCK"
 export DBOS_PGPORT=$PORT DBOS_PGSOCK=$M$SOCK DBOS_PGDATA=$M$DATA
 . test/lib.sh
 export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
-got=$(aspg $PGBIN/psql -X -At -h $SOCK -p $PORT -d postgres -v ON_ERROR_STOP=1 \
+got=$(aspg $PGBIN/psql -X -q -At -h $SOCK -p $PORT -d postgres -v ON_ERROR_STOP=1 \
         -c "CREATE DATABASE pkg_smoke" -c "\\c pkg_smoke" -c "CREATE EXTENSION dbos_client" \
         -c "SELECT extversion FROM pg_extension WHERE extname = 'dbos_client'" 2>&1)
 if [ "$installed" = 1 ] && [ "$got" = "$EXTVERSION" ]; then
