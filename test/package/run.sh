@@ -63,6 +63,7 @@ cleanup() {
   rm -rf "$RUN"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # ---- the revision under test: its sql/, expected/, control, META.json ---------------------------
 SRC=$RUN/src
@@ -119,12 +120,19 @@ t=$(date +%s)
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
 flock 9
-if [ -f "$STAMP" ] && [ -x "$CLEAN/usr/lib/postgresql/$PGV/bin/postgres" ]; then
+# The package depends on a minimum minor release (postgresql-15 (>> 15.x), from the build
+# machine's postgresql-common): a cached root with an older server is made again.
+min=$(dpkg-deb -f "$DEB" Depends | grep -oE "postgresql-$PGV \(>> [^)]*\)" | sed -E 's/.*>> ([^)]*)\)/\1/')
+have=""
+[ -f "$STAMP" ] && have=$(chroot "$CLEAN" dpkg-query -W -f='${Version}' postgresql-$PGV 2>/dev/null)
+if [ -n "$have" ] && [ -x "$CLEAN/usr/lib/postgresql/$PGV/bin/postgres" ] \
+   && { [ -z "$min" ] || dpkg --compare-versions "$have" gt "$min"; }; then
   ROOT_KIND=warm
 else
   ROOT_KIND=cold
+  [ -n "$have" ] && echo "the cached root has postgresql-$PGV $have; the package needs >> $min"
   echo "== creating the clean Debian 12 root $CLEAN (mmdebstrap, postgresql-$PGV only)"
-  rm -rf "$CLEAN" "$STAMP" "$CLEAN.tmp"
+  rm -f "$STAMP"; rm -rf "$CLEAN" "$CLEAN.tmp"
   if ! mmdebstrap --quiet --mode=root --variant=minbase --include=postgresql-$PGV bookworm "$CLEAN.tmp" \
         "deb http://deb.debian.org/debian bookworm main" \
         "deb http://deb.debian.org/debian bookworm-updates main" \
@@ -185,10 +193,13 @@ export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
 got=$(aspg $PGBIN/psql -X -q -At -h $SOCK -p $PORT -d postgres -v ON_ERROR_STOP=1 \
         -c "CREATE DATABASE pkg_smoke" -c "\\c pkg_smoke" -c "CREATE EXTENSION dbos_client" \
         -c "SELECT extversion FROM pg_extension WHERE extname = 'dbos_client'" 2>&1)
-if [ "$installed" = 1 ] && [ "$got" = "$EXTVERSION" ]; then
+# The root is clean: no compiler, no make, no PostgreSQL headers (the package was built elsewhere).
+dirty=$(cd "$M" && ls -d usr/bin/gcc usr/bin/g++ usr/bin/cc usr/bin/make usr/include/postgresql 2>/dev/null | xargs)
+[ -z "$dirty" ] || echo "the root is not clean: it holds $dirty"
+if [ "$installed" = 1 ] && [ "$got" = "$EXTVERSION" ] && [ -z "$dirty" ]; then
   ok "the .deb installs with dpkg in the clean root; CREATE EXTENSION gives version $got"
 else
-  bad "the .deb installs with dpkg in the clean root and CREATE EXTENSION gives $EXTVERSION (dpkg: $([ $installed = 1 ] && echo ok || echo failed); psql: $got)"
+  bad "the .deb installs with dpkg in the clean root and CREATE EXTENSION gives $EXTVERSION (dpkg: $([ $installed = 1 ] && echo ok || echo failed); psql: $got; build tools in the root: ${dirty:-none})"
 fi
 
 # ---- pg_regress ---------------------------------------------------------------------------------
