@@ -13,8 +13,9 @@
 # mounts an overlay over it, so the cached root stays clean. Runs as root (mount, chroot).
 # Prints "suite package metadata: ..." and "suite deb package (PG 15): N passed, M failed":
 # one case per pg_regress file, plus "the .deb holds the .so, the control file and every
-# dbos_client--*.sql" and "the .deb installs with dpkg in the clean root and CREATE EXTENSION
-# works". Exits non-zero on any failure.
+# dbos_client--*.sql", "the .deb installs with dpkg in the clean root and CREATE EXTENSION
+# works" and "debian/tests/create-extension (autopkgtest) passes in the root".
+# Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -200,6 +201,19 @@ if [ "$installed" = 1 ] && [ "$got" = "$EXTVERSION" ] && [ -z "$dirty" ]; then
   ok "the .deb installs with dpkg in the clean root; CREATE EXTENSION gives version $got"
 else
   bad "the .deb installs with dpkg in the clean root and CREATE EXTENSION gives $EXTVERSION (dpkg: $([ $installed = 1 ] && echo ok || echo failed); psql: $got; build tools in the root: ${dirty:-none})"
+fi
+
+# Case: the package's autopkgtest (debian/tests) passes in the root.
+if [ -x "$SRC/debian/tests/create-extension" ]; then
+  mkdir -p "$M/tmp/src" && cp -r "$SRC/debian" "$M/tmp/src/"
+  if inroot env PGPORT=$((PORT + 1)) sh -c 'cd /tmp/src && debian/tests/create-extension' > "$LOGS/autopkgtest.log" 2>&1 \
+     && grep -qx "dbos_client $EXTVERSION" "$LOGS/autopkgtest.log"; then
+    ok "debian/tests/create-extension (autopkgtest) passes in the root"
+  else
+    tail -20 "$LOGS/autopkgtest.log"; bad "debian/tests/create-extension (autopkgtest) in the root"
+  fi
+else
+  bad "debian/tests/create-extension is missing"
 fi
 
 # ---- pg_regress ---------------------------------------------------------------------------------
