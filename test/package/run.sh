@@ -7,7 +7,7 @@
 # Usage: test/package/run.sh [--ref REV] [--debs DIR]
 #   --ref REV   revision to build and whose sql/ and expected/ to run (default HEAD)
 #   --debs DIR  test the .deb files already in DIR instead of building them
-# Environment: DBOS_PKG_PORT (55200), DBOS_TEST_LOGS (/tmp/dbos_test_logs; output in .../package),
+# Environment: DBOS_PKG_PORT (55200; the autopkgtest's cluster uses the next port), DBOS_TEST_LOGS (/tmp/dbos_test_logs; output in .../package),
 #   DBOS_ROOTS_CACHE (/var/cache/dbos_client/roots).
 # The clean root is made once with mmdebstrap and cached (stamp file written last); each run
 # mounts an overlay over it, so the cached root stays clean. Runs as root (mount, chroot).
@@ -58,6 +58,10 @@ cleanup() {
     chroot "$M" runuser -u postgres -- /usr/lib/postgresql/$PGV/bin/pg_ctl -D /var/tmp/dbos_pkg/data -m immediate -w stop >/dev/null 2>&1 \
       || kill -9 "$(head -1 "$M/var/tmp/dbos_pkg/data/postmaster.pid")" 2>/dev/null
   fi
+  # Anything else still running in this root (an interrupted autopkgtest cluster) was started here.
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/root" 2>/dev/null)" = "$M" ] && kill -9 "${p#/proc/}" 2>/dev/null
+  done
   for mp in "$M/proc" "$M/dev" "$M"; do
     mountpoint -q "$mp" && { umount "$mp" 2>/dev/null || umount -l "$mp"; }
   done
