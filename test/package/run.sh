@@ -54,6 +54,7 @@ rm -rf "$LOGS" && mkdir -p "$LOGS" && chmod 777 "$LOGS"
 RUN=$(mktemp -d /tmp/dbos_client_pkgtest.XXXXXX)
 M=$RUN/root
 cleanup() {
+  trap '' INT TERM   # a second signal must not cut the cleanup short
   if [ -f "$M/var/tmp/dbos_pkg/data/postmaster.pid" ]; then
     chroot "$M" runuser -u postgres -- /usr/lib/postgresql/$PGV/bin/pg_ctl -D /var/tmp/dbos_pkg/data -m immediate -w stop >/dev/null 2>&1 \
       || kill -9 "$(head -1 "$M/var/tmp/dbos_pkg/data/postmaster.pid")" 2>/dev/null
