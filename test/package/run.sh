@@ -10,7 +10,8 @@
 # Environment: DBOS_PKG_PORT (55200; the autopkgtest's cluster uses the next port), DBOS_TEST_LOGS (/tmp/dbos_test_logs; output in .../package),
 #   DBOS_ROOTS_CACHE (/var/cache/dbos_client/roots).
 # The clean root is made once with mmdebstrap and cached (stamp file written last); each run
-# mounts an overlay over it, so the cached root stays clean. Runs as root (mount, chroot).
+# mounts an overlay over it (or copies it where overlayfs is not available), so the cached
+# root stays clean. Runs as root (mount, chroot).
 # Prints "suite package metadata: ..." and "suite deb package (PG 15): N passed, M failed":
 # one case per pg_regress file, plus "the .deb holds the .so, the control file and every
 # dbos_client--*.sql", "the .deb installs with dpkg in the clean root and CREATE EXTENSION
@@ -63,10 +64,15 @@ cleanup() {
   for p in /proc/[0-9]*; do
     [ "$(readlink "$p/root" 2>/dev/null)" = "$M" ] && kill -9 "${p#/proc/}" 2>/dev/null
   done
-  for mp in "$M/proc" "$M/dev" "$M"; do
-    mountpoint -q "$mp" && { umount "$mp" 2>/dev/null || umount -l "$mp"; }
+  # Every mount under the run directory, innermost first.
+  for mp in $(awk -v r="$RUN/" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r); do
+    umount "$mp" 2>/dev/null || umount -l "$mp"
   done
-  rm -rf "$RUN"
+  if grep -qF " $RUN/" /proc/mounts; then
+    echo "not removing $RUN: something is still mounted under it"
+  else
+    rm -rf "$RUN"
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -154,13 +160,17 @@ echo "clean root ($ROOT_KIND, $T_ROOT s): $(chroot "$CLEAN" dpkg-query -W -f='${
 t=$(date +%s)
 
 mkdir -p "$RUN/upper" "$RUN/work" "$M"
-mount -t overlay overlay -o "lowerdir=$CLEAN,upperdir=$RUN/upper,workdir=$RUN/work" "$M" \
-  && mount -t proc proc "$M/proc" \
+if ! mount -t overlay overlay -o "lowerdir=$CLEAN,upperdir=$RUN/upper,workdir=$RUN/work" "$M" 2>/dev/null; then
+  echo "no overlay mount here: copying the clean root"
+  cp -a "$CLEAN/." "$M/" || { bad "setup: copying the clean root"; finish; }
+fi
+mount -t proc proc "$M/proc" \
   && mount -t tmpfs -o mode=755,size=64m dev "$M/dev" \
   || { bad "setup: mounting the root"; finish; }
 for n in "null 1 3" "zero 1 5" "full 1 7" "random 1 8" "urandom 1 9" "tty 5 0"; do
   set -- $n
-  mknod -m 666 "$M/dev/$1" c "$2" "$3" || { bad "setup: mknod $1"; finish; }
+  mknod -m 666 "$M/dev/$1" c "$2" "$3" 2>/dev/null \
+    || { touch "$M/dev/$1" && mount --bind "/dev/$1" "$M/dev/$1"; } || { bad "setup: /dev/$1 in the root"; finish; }
 done
 mkdir -m 1777 "$M/dev/shm"
 
