@@ -37,7 +37,8 @@ cd "$work/src"
 pg_buildext updatecontrol     # debian/control: the versions this machine supports
 echo "building $(dpkg-parsechangelog -S Source) $(dpkg-parsechangelog -S Version) from $(git -C "$ROOT" rev-parse --short "$rev") for PostgreSQL $(pg_buildext supported-versions | xargs)"
 start=$(date +%s)
-if ! dpkg-buildpackage -us -uc -b > "$work/build.log" 2>&1; then
+# two make jobs at most: the machine is shared
+if ! MAKEFLAGS=-j2 dpkg-buildpackage -us -uc -b > "$work/build.log" 2>&1; then
   tail -60 "$work/build.log"
   echo "build.sh: dpkg-buildpackage failed (log above)" >&2
   exit 1
