@@ -177,4 +177,7 @@ else
   record "ASan + UBSan suites" 0 0 0 "not run: DBOS_SKIP_SANITIZE=1"
 fi
 
+echo "== Debian package: built from HEAD, installed in a clean Debian 12 root, pg_regress against it"
+DBOS_TEST_LOGS="$LOGS" run_logged "deb package" test/package/run.sh
+
 summary
