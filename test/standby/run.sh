@@ -55,7 +55,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "CREATE EXTENSION dbos_client" || fail
 rm -rf "$SB_DIR"
 mkdir -p "$SB_DIR" "$SB_SOCK"
 chown -R postgres:postgres "$SB_DIR"
-as_pg "$PGBIN/pg_basebackup" -h "$DBOS_PGSOCK" -p "$DBOS_PGPORT" -U postgres -D "$SB_DATA" -R -X stream --no-sync \
+as_pg "$PGBIN/pg_basebackup" -h "$DBOS_PGSOCK" -p "$DBOS_PGPORT" -U postgres -D "$SB_DATA" -R -X stream -c fast --no-sync \
   || fail_setup "pg_basebackup"
 cat >> "$SB_DATA/postgresql.conf" <<CONF
 port = $SB_PORT
