@@ -127,6 +127,8 @@ constexpr int kStatusPlainColumns = 24;
 void register_statement_callbacks();
 // A prepared, kept plan for the current profile. Needs an SPI connection.
 SPIPlanPtr statement(const Profile *profile, StatementId id);
+// Raises 25006 naming the primary when this server is a hot standby (writers call it first).
+void refuse_write_on_standby();
 // Executes a plan and checks its SPI result code.
 void run_statement(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, int expected);
 // A text Datum (nulls[i] = 'n' for NULL), for SPI parameter arrays.

@@ -234,6 +234,7 @@ DBOS_FUNCTION(dbos_fork_workflow) {
   if (app_version && !*app_version) app_version = nullptr;
   char *queue = text_arg(fcinfo, 4);
   if (queue) requests::require_text(queue, "queue_name");
+  refuse_write_on_standby();
   PreventCommandIfReadOnly("dbos.fork_workflow()");
   check_key_sizes(queue ? queue : kInternalQueue, new_id, nullptr, nullptr, setting_application_name());
   MemoryContext caller = CurrentMemoryContext;

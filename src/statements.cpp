@@ -596,6 +596,16 @@ SPIPlanPtr statement(const Profile *profile, StatementId id) {
   return plan;
 }
 
+// PostgreSQL's own refusal names the INSERT or the function, not where a write can go.
+void refuse_write_on_standby() {
+  if (!RecoveryInProgress()) return;
+  ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+                  errmsg("cannot write DBOS system tables on a hot standby"),
+                  errdetail("This server is in recovery; the standby replays what the primary writes."),
+                  errhint("Connect to the primary server to enqueue, send or manage workflows; "
+                          "reads and waits work here.")));
+}
+
 // Whether a prepared statement changes rows (its own command or a data-modifying WITH).
 static bool plan_writes(SPIPlanPtr plan) {
   ListCell *lc;
@@ -611,13 +621,7 @@ static bool plan_writes(SPIPlanPtr plan) {
 }
 
 void run_statement(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, int expected) {
-  // PostgreSQL's own refusal names the INSERT, not where a write can go.
-  if (RecoveryInProgress() && plan_writes(plan))
-    ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-                    errmsg("cannot write DBOS system tables on a hot standby"),
-                    errdetail("This server is in recovery; the standby replays what the primary writes."),
-                    errhint("Connect to the primary server to enqueue, send or manage workflows; "
-                            "reads and waits work here.")));
+  if (RecoveryInProgress() && plan_writes(plan)) refuse_write_on_standby();
   int rc = SPI_execute_plan(plan, values, nulls, read_only, 0);
   if (rc == SPI_OK_REWRITTEN)
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
