@@ -2,7 +2,8 @@
 # Wake-up latency on a hot standby (issue 8, item 6): bench/standby.sh [--trials=N]  (as root)
 # Starts a primary (port 55410, /tmp/dbos_bench_standby/primary, wal_level = replica,
 # autovacuum off) with the DBOS tables and dbos_client, a streaming standby of it made by
-# pg_basebackup -R (port 55411, /tmp/dbos_bench_standby/standby), and measures from the
+# pg_basebackup -R (port 55411, /tmp/dbos_bench_standby/standby, hot_standby_feedback = on),
+# and measures from the
 # primary's COMMIT of an event row to dbos.get_event returning, p50/p95/max over N trials
 # (default 50), waiting on:
 #   1. the primary, preloaded (commit-time wake-ups; the comparison)
@@ -60,6 +61,7 @@ cat >> "$SB_DATA/postgresql.conf" <<CONF
 port = $SB_PORT
 unix_socket_directories = '$SB_SOCK'
 hot_standby = on
+hot_standby_feedback = on
 CONF
 as_pg "$PGBIN/pg_ctl" -D "$SB_DATA" -l "$SB_DIR/server.log" -w start >/dev/null
 

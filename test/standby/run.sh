@@ -2,7 +2,7 @@
 # The read-replica suite: dbos_client on a streaming hot standby (issue 8, item 6).
 # Starts a primary (port 55400, /tmp/dbos_standby/primary, dbos_client preloaded, wal_level =
 # replica) with the DBOS system tables and the extension, makes a standby of it with
-# pg_basebackup -R (port 55401, /tmp/dbos_standby/standby), starts a real DBOS worker
+# pg_basebackup -R (port 55401, /tmp/dbos_standby/standby, hot_standby_feedback = on), starts a real DBOS worker
 # (test/interop/worker.js) on the primary, and runs test/standby/standby.js twice: standby
 # preloaded, then the standby restarted without shared_preload_libraries. Prints one PASS/FAIL
 # line per case and `suite standby: N passed, M failed`; exits non-zero on a failure. Stops
@@ -48,7 +48,7 @@ wal_level = replica
 max_wal_senders = 5
 hot_standby = on
 wal_keep_size = '256MB'" test/cluster.sh start >/dev/null || fail_setup "start the primary"
-prepare_database "$DB" >/dev/null || fail_setup "prepare_database $DB"
+PGOPTIONS="-c client_min_messages=warning" prepare_database "$DB" >/dev/null || fail_setup "prepare_database $DB"
 psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "CREATE EXTENSION dbos_client" || fail_setup "CREATE EXTENSION"
 
 # ---- standby: a base backup of the primary, streaming from it ------------------------------
@@ -57,10 +57,16 @@ mkdir -p "$SB_DIR" "$SB_SOCK"
 chown -R postgres:postgres "$SB_DIR"
 as_pg "$PGBIN/pg_basebackup" -h "$DBOS_PGSOCK" -p "$DBOS_PGPORT" -U postgres -D "$SB_DATA" -R -X stream -c fast --no-sync \
   || fail_setup "pg_basebackup"
+# hot_standby_feedback: without it a wait (which holds its statement's snapshot) stops the
+# replay at the primary's next cleanup of rows that snapshot could see, for up to
+# max_standby_streaming_delay (30 s), and is then cancelled ("conflict with recovery"); case
+# wait_get_event_wakes_at_replay_after_vacuum_on_primary fails then. STANDBY_CONF, appended
+# last, overrides it: STANDBY_CONF="hot_standby_feedback = off" test/standby/run.sh
 cat >> "$SB_DATA/postgresql.conf" <<CONF
 port = $SB_PORT
 unix_socket_directories = '$SB_SOCK'
 hot_standby = on
+hot_standby_feedback = on
 ${STANDBY_CONF:-}
 CONF
 start_standby() {

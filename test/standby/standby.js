@@ -106,10 +106,15 @@ async function caughtUp(seconds = 30) {
   throw new Error(`the standby did not replay up to ${lsn} in ${seconds} s`);
 }
 // Polls the primary every 5 ms until `sql` returns a row; resolves to the time it saw it.
+// Fails when the row is there at the first look: the lag would then be measured from the
+// watcher's start, not from the commit.
 async function seenOnPrimary(watch, sql, params, seconds = 60) {
   const end = Date.now() + seconds * 1000;
-  while (Date.now() < end) {
-    if ((await watch.query(sql, params)).rowCount > 0) return now();
+  for (let first = true; Date.now() < end; first = false) {
+    if ((await watch.query(sql, params)).rowCount > 0) {
+      if (first) throw new Error('the primary had the row before the wait began (the workflow ran before the standby caught up)');
+      return now();
+    }
     await sleep(5);
   }
   throw new Error('the row never appeared on the primary');
