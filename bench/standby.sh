@@ -3,13 +3,13 @@
 # Starts a primary (port 55410, /tmp/dbos_bench_standby/primary, wal_level = replica,
 # autovacuum off) with the DBOS tables and dbos_client, a streaming standby of it made by
 # pg_basebackup -R (port 55411, /tmp/dbos_bench_standby/standby, hot_standby_feedback = on),
-# and measures from the
-# primary's COMMIT of an event row to dbos.get_event returning, p50/p95/max over N trials
-# (default 50), waiting on:
+# and measures from the primary's COMMIT of an event row to dbos.get_event returning,
+# p50/p95/max over N trials (default 50), waiting on:
 #   1. the primary, preloaded (commit-time wake-ups; the comparison)
 #   2. the standby, preloaded            3. the standby, not preloaded (restarted)
 #   4. the primary, not preloaded (restarted; polling)
-# and, as the floor, a client polling the standby in a tight loop for the row (replay alone).
+# and, as the floor, a client polling the standby in a tight loop for the row (replay alone;
+# 0 when the row is visible there before the writer's COMMIT has returned to it).
 # Prints a Markdown table (no assertions), writes bench/results/standby-<UTC timestamp>.md and
 # stops both clusters. ~1 minute. Uses the installed dbos_client (does not build it).
 set -euo pipefail
