@@ -162,6 +162,9 @@ test/cluster.sh stop
 echo "== examples: ORM recipes (node-postgres, Knex, Drizzle, Sequelize, SQLAlchemy, Django, psql, trigger), real DBOS worker (own cluster, preloaded)"
 run_logged examples test/examples/run.sh
 
+echo "== hot standby: pg_basebackup of a preloaded primary, real DBOS worker; standby preloaded and not (own clusters)"
+run_logged standby test/standby/run.sh
+
 echo "== fuzz: seeded random calls of every function (own cluster; longer: test/fuzz/run.sh --long)"
 DBOS_PGPORT=$FUZZ_PORT DBOS_PGDATA=$FUZZ_DIR/data DBOS_PGSOCK=$FUZZ_DIR/sock \
   run_logged fuzz test/fuzz/run.sh --repro-dir "$LOGS/fuzz_repro"
