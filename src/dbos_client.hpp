@@ -95,6 +95,10 @@ enum StatementId {
   S_STEPS,            // operation_outputs of a workflow
   S_EVENTS_ALL,       // every event of a workflow
   S_STREAM,           // stream entries from an offset
+  S_DEBOUNCE_BOUNCE,  // debounce (1.3): extend the key's DELAYED debounced workflow, new inputs
+  S_DEBOUNCE_INPUT,   //   its input row (109 and later), replaced
+  S_DEBOUNCE_HOLDER,  //   who holds (queue, debounce key)
+  S_DEBOUNCE_MARK,    //   flag a workflow just enqueued as debounced, with its deadline
   S_COUNT
 };
 // Enqueue parameter positions (1-based in SQL, 0-based here).
@@ -227,5 +231,16 @@ void workflow_info_values(HeapTuple row, TupleDesc desc, Datum *values, bool *nu
 // {"op", "schema", "table", "new", "old"}; new_json/old_json are JSON text or nullptr.
 Datum row_change_inputs_text(const char *op, const char *schema, const char *table,
                              const char *new_json, const char *old_json);
+
+// --- debounce.cpp (1.3) ------------------------------------------------------------------------
+// Parameters of the debounce statements.
+enum DebounceParam {
+  DP_DELAY_UNTIL, DP_SERIALIZATION, DP_NAME, DP_CLASS, DP_QUEUE, DP_DEDUP, DP_APP_NAME, DP_NOW_MS,
+  DP_INPUTS, DP_ID, DP_DEADLINE, DP_COUNT
+};
+void debounce_bounce_text(const Profile *p, StatementId id, StringInfo sql);
+void debounce_input_text(const Profile *p, StatementId id, StringInfo sql);
+void debounce_holder_text(const Profile *p, StatementId id, StringInfo sql);
+void debounce_mark_text(const Profile *p, StatementId id, StringInfo sql);
 
 }  // namespace dbos_client
