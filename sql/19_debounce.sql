@@ -127,7 +127,52 @@ ROLLBACK;
 DELETE FROM dbos_legacy108.workflow_status WHERE workflow_uuid = 'deb-legacy';
 RESET dbos.system_schema;
 
+-- dbos.enqueue_trigger with debounce_column: a burst of changes to one key runs the workflow
+-- once, after the burst, with the last change; each key has its own workflow.
+CREATE TABLE regress.deb_items (id int PRIMARY KEY, item text, qty int);
+CREATE TRIGGER deb_row AFTER INSERT OR UPDATE ON regress.deb_items FOR EACH ROW
+  EXECUTE FUNCTION dbos.enqueue_trigger('_dbos_internal_queue', '', 'debItem', 'debounce_column=item',
+                                        'debounce_period=1 minute', 'debounce_timeout=1 hour', 'columns=id,qty');
+INSERT INTO regress.deb_items VALUES (1, 'apple', 1), (2, 'pear', 1);
+UPDATE regress.deb_items SET qty = qty + 1 WHERE id = 1;
+UPDATE regress.deb_items SET qty = qty + 10 WHERE id = 1;
+SELECT deduplication_id, status, is_debounced, has_deadline, inputs::jsonb #> '{positionalArgs,0}' AS change FROM deb
+WHERE name = 'debItem' ORDER BY deduplication_id;
+-- A statement-level trigger: every row of the statement in order, so the last change per key wins.
+DROP TRIGGER deb_row ON regress.deb_items;
+CREATE TRIGGER deb_stmt AFTER UPDATE ON regress.deb_items REFERENCING NEW TABLE AS n FOR EACH STATEMENT
+  EXECUTE FUNCTION dbos.enqueue_trigger('_dbos_internal_queue', '', 'debItem', 'debounce_column=item',
+                                        'debounce_period=1 minute', 'columns=id,qty');
+UPDATE regress.deb_items SET qty = qty * 2;
+SELECT deduplication_id, inputs::jsonb #> '{positionalArgs,0,new}' AS last_new FROM deb WHERE name = 'debItem' ORDER BY 1;
+SELECT count(*) AS workflows FROM dbos.workflow_status WHERE name = 'debItem';
+-- A NULL key in any row: an error before anything is written.
+DROP TRIGGER deb_stmt ON regress.deb_items;
+CREATE TRIGGER deb_stmt AFTER INSERT ON regress.deb_items REFERENCING NEW TABLE AS n FOR EACH STATEMENT
+  EXECUTE FUNCTION dbos.enqueue_trigger('_dbos_internal_queue', '', 'debItem', 'debounce_column=item',
+                                        'debounce_period=1 minute');
+SELECT regress.row_counts() AS before \gset
+SELECT regress.error_of($$INSERT INTO regress.deb_items VALUES (3, 'fig', 1), (4, NULL, 1)$$);
+SELECT regress.row_counts() = :'before' AS nothing_written;
+DROP TRIGGER deb_stmt ON regress.deb_items;
+-- Options a debounce owns, or half a debounce, are refused when the trigger first fires.
+CREATE TRIGGER deb_bad AFTER INSERT ON regress.deb_items FOR EACH ROW
+  EXECUTE FUNCTION dbos.enqueue_trigger('_dbos_internal_queue', '', 'debItem', 'debounce_column=item');
+SELECT regress.error_of($$INSERT INTO regress.deb_items VALUES (5, 'kiwi', 1)$$);
+DROP TRIGGER deb_bad ON regress.deb_items;
+CREATE TRIGGER deb_bad AFTER INSERT ON regress.deb_items FOR EACH ROW
+  EXECUTE FUNCTION dbos.enqueue_trigger('_dbos_internal_queue', '', 'debItem', 'debounce_column=item',
+                                        'debounce_period=1 minute', 'delay=5 s');
+SELECT regress.error_of($$INSERT INTO regress.deb_items VALUES (5, 'kiwi', 1)$$);
+DROP TRIGGER deb_bad ON regress.deb_items;
+CREATE TRIGGER deb_bad AFTER INSERT ON regress.deb_items FOR EACH ROW
+  EXECUTE FUNCTION dbos.enqueue_trigger('_dbos_internal_queue', '', 'debItem', 'debounce_column=item',
+                                        'debounce_period=0 s');
+SELECT regress.error_of($$INSERT INTO regress.deb_items VALUES (5, 'kiwi', 1)$$);
+DROP TABLE regress.deb_items;
+
 DELETE FROM dbos.workflow_status WHERE name LIKE 'deb%' OR workflow_uuid = 'deb-plain';
 DELETE FROM dbos.queues WHERE name = 'debQ';
 DROP VIEW deb;
 DROP FUNCTION regress.now_ms();
+

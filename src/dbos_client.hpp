@@ -242,5 +242,11 @@ void debounce_bounce_text(const Profile *p, StatementId id, StringInfo sql);
 void debounce_input_text(const Profile *p, StatementId id, StringInfo sql);
 void debounce_holder_text(const Profile *p, StatementId id, StringInfo sql);
 void debounce_mark_text(const Profile *p, StatementId id, StringInfo sql);
+// One debounce: `row` as for enqueue_row (workflow_id: the ID a new workflow gets, nullptr
+// for a new UUID; deduplication_id, delay and return_existing are set here), `key` the
+// caller's debounce key. Extends the key's DELAYED workflow or enqueues a debounced one, as
+// DebouncerClient.debounce; returns the workflow's ID. Raises 0A000 on an old schema.
+const char *debounce_row(const Profile *p, const EnqueueRow *row, const char *key, int64 period_ms,
+                         int64 deadline_ms);
 
 }  // namespace dbos_client

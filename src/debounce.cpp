@@ -57,113 +57,46 @@ void debounce_holder_text(const Profile *p, StatementId, StringInfo sql) {
                    p->app_name ? "application_name" : "NULL::pg_catalog.text", p->quoted_schema);
 }
 
-// The workflow this call just enqueued, still holding the key: debounced, with its deadline
-// (DBOS writes both in the INSERT; here they follow it in the same transaction, so no other
-// transaction ever sees the row without them). A workflow_id given again that names an
+// The workflow this call just enqueued, still holding the key: debounced, with its deadline,
+// its first delay capped at the deadline (DBOS writes all three in the INSERT; here they
+// follow it in the same transaction, so no other transaction ever sees the row without them). A workflow_id given again that names an
 // existing workflow not holding the key is left alone, as DBOS's idempotent enqueue leaves it.
 void debounce_mark_text(const Profile *p, StatementId, StringInfo sql) {
   appendStringInfo(sql,
-                   "UPDATE %s.workflow_status SET is_debounced = true, debounce_deadline_epoch_ms = $deadline "
+                   "UPDATE %s.workflow_status SET is_debounced = true, debounce_deadline_epoch_ms = $deadline, "
+                   "delay_until_epoch_ms = CASE WHEN $deadline OPERATOR(pg_catalog.<) delay_until_epoch_ms "
+                   "THEN $deadline ELSE delay_until_epoch_ms END "
                    "WHERE workflow_uuid OPERATOR(pg_catalog.=) $id AND queue_name OPERATOR(pg_catalog.=) $queue AND "
                    "deduplication_id OPERATOR(pg_catalog.=) $dedup AND status OPERATOR(pg_catalog.=) 'DELAYED'",
                    p->quoted_schema);
 }
 
-}  // namespace dbos_client
-
 namespace {
-
 constexpr int kMaxBounces = 100;
-
-// Whole milliseconds of a required positive interval (a month is 30 days, as Postgres counts).
-int64 positive_ms(FunctionCallInfo fcinfo, int n, const char *argument, bool required) {
-  if (PG_ARGISNULL(n)) {
-    if (required)
-      ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be null", argument),
-                      errhint("Give a positive interval, e.g. '5 seconds'.")));
-    return -1;
-  }
-  Interval *iv = PG_GETARG_INTERVAL_P(n);
-  __int128 us = (__int128)iv->time + (__int128)iv->day * 86400000000LL + (__int128)iv->month * 30 * 86400000000LL;
-  if (us <= 0)
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s must be positive", argument),
-                    errdetail("It is %s.", DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv)))),
-                    errhint("Give a positive interval, e.g. '5 seconds'%s.", required ? "" : ", or NULL for none")));
-  __int128 ms = (us + 999) / 1000;
-  if (ms > (__int128)1 << 52)
-    ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("%s is out of range", argument),
-                    errhint("Give an interval shorter than 100,000 years.")));
-  return (int64)ms;
-}
-
 bool same_name(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
-
 }  // namespace
 
-// dbos.debounce(debounce_key, period, workflow_name, args, workflow_class, queue_name,
-//   debounce_timeout, workflow_id, app_version, timeout, application_name, serialization,
-//   named_args) RETURNS text: the ID of the workflow that will run.
-DBOS_FUNCTION(dbos_debounce) {
-  const char *key = text_arg(fcinfo, 0);
-  if (!key)
-    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("debounce_key must not be null"),
-                    errhint("Calls with the same key, workflow and queue run the workflow once.")));
-  int64 period_ms = positive_ms(fcinfo, 1, "period", true);
-  int64 deadline_ms = positive_ms(fcinfo, 6, "debounce_timeout", false);
-
-  requests::Enqueue r = {};
-  r.workflow_name = text_arg(fcinfo, 2);
-  Jsonb *args = PG_ARGISNULL(3) ? nullptr : PG_GETARG_JSONB_P(3);
-  r.args_null = args == nullptr;
-  r.args_is_array = args && JB_ROOT_IS_ARRAY(args) && !JB_ROOT_IS_SCALAR(args);
-  r.workflow_class = text_arg(fcinfo, 4);
-  r.queue_name = PG_ARGISNULL(5) ? kInternalQueue : text_arg(fcinfo, 5);
-  r.workflow_id = text_arg(fcinfo, 7);
-  r.app_version = text_arg(fcinfo, 8);
-  r.priority_null = true;
-  if (!PG_ARGISNULL(9)) {
-    Interval *iv = PG_GETARG_INTERVAL_P(9);
-    r.timeout = {true, iv->time, iv->day, iv->month};
-  }
-  r.application_name = text_arg(fcinfo, 10);
-  r.serialization = text_arg(fcinfo, 11);
-  Jsonb *named = PG_ARGISNULL(12) ? nullptr : PG_GETARG_JSONB_P(12);
-  r.named_args_present = named != nullptr;
-  r.named_args_is_object = named && JB_ROOT_IS_OBJECT(named);
-  r.delay = {true, period_ms * 1000, 0, 0};
-  requests::validate(r);
-
+const char *debounce_row(const Profile *p, const EnqueueRow *request, const char *key, int64 period_ms,
+                         int64 deadline_ms) {
+  EnqueueRow row = *request;
+  const char *pinned = request->workflow_id;
   // DBOS's key: "<class>.<name>-<key>", the class '' when there is none.
   StringInfoData dedup;
   initStringInfo(&dedup);
-  appendStringInfo(&dedup, "%s.%s-%s", r.workflow_class ? r.workflow_class : "", r.workflow_name, key);
-  const char *app_name = r.application_name ? r.application_name : setting_application_name();
-  Datum inputs = inputs_to_text(r.format, args, named);
-
-  EnqueueRow row = {};
-  row.workflow_name = r.workflow_name;
-  row.workflow_class = r.workflow_class;
-  row.queue_name = r.queue_name;
-  row.app_version = r.app_version ? r.app_version : setting_app_version();
-  row.application_name = app_name;
-  row.timeout_ms = r.timeout_ms;
+  appendStringInfo(&dedup, "%s.%s-%s", row.workflow_class ? row.workflow_class : "", row.workflow_name, key);
+  const char *app_name = row.application_name;
   // The first delay is the period, capped at the deadline, as enqueueDebounced caps it.
   row.delay_ms = deadline_ms >= 0 && deadline_ms < period_ms ? deadline_ms : period_ms;
-  row.serialization = payloads::format_tag(r.format);
   row.deduplication_id = dedup.data;
-  row.inputs = inputs;
   row.return_existing = true;  // a holder's ID comes back instead of 23505: bounce it
 
-  MemoryContext caller = CurrentMemoryContext;
-  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  const Profile *p = current_profile();
   check_enqueue_features(p, true, false, app_name != nullptr);
   if (!status_has_column(p, "is_debounced") || !status_has_column(p, "debounce_deadline_epoch_ms"))
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("debounce needs a newer DBOS system schema"),
                     errdetail("Table %s.workflow_status has no column \"is_debounced\" (dbos_migrations version %lld).",
                               p->quoted_schema, (long long)p->version),
                     errhint("Upgrade the DBOS system tables by launching a current DBOS application.")));
-  check_key_sizes(row.queue_name, r.workflow_id ? r.workflow_id : "00000000-0000-0000-0000-000000000000",
+  check_key_sizes(row.queue_name, pinned ? pinned : "00000000-0000-0000-0000-000000000000",
                   row.deduplication_id, nullptr, app_name);
   check_queue_registered(p, row.queue_name);
 
@@ -176,7 +109,7 @@ DBOS_FUNCTION(dbos_debounce) {
   v[DP_QUEUE] = CStringGetTextDatum(row.queue_name);
   v[DP_DEDUP] = CStringGetTextDatum(row.deduplication_id);
   v[DP_APP_NAME] = text_or_null(app_name, n, DP_APP_NAME);
-  v[DP_INPUTS] = inputs;
+  v[DP_INPUTS] = row.inputs;
   v[DP_ID] = (Datum)0;
   n[DP_ID] = 'n';
   v[DP_DEADLINE] = (Datum)0;
@@ -232,8 +165,8 @@ DBOS_FUNCTION(dbos_debounce) {
     SPI_freetuptable(SPI_tuptable);
     // 3. Nobody holds it: enqueue a fresh debounced workflow. A concurrent call that took
     // the key first comes back as the holder (return_existing): bounce that one instead.
-    row.workflow_id = r.workflow_id ? r.workflow_id : new_uuid();
-    row.new_id = r.workflow_id == nullptr;
+    row.workflow_id = pinned ? pinned : new_uuid();
+    row.new_id = pinned == nullptr;
     const char *id = enqueue_row(p, &row);
     if (strcmp(id, row.workflow_id) != 0) continue;
     v[DP_ID] = CStringGetTextDatum(id);
@@ -243,6 +176,85 @@ DBOS_FUNCTION(dbos_debounce) {
     run_statement(statement(p, S_DEBOUNCE_MARK), v, n, false, SPI_OK_UPDATE);
     result = id;
   }
+  return result;
+}
+
+}  // namespace dbos_client
+
+namespace {
+
+
+// Whole milliseconds of a required positive interval (a month is 30 days, as Postgres counts).
+int64 positive_ms(FunctionCallInfo fcinfo, int n, const char *argument, bool required) {
+  if (PG_ARGISNULL(n)) {
+    if (required)
+      ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be null", argument),
+                      errhint("Give a positive interval, e.g. '5 seconds'.")));
+    return -1;
+  }
+  Interval *iv = PG_GETARG_INTERVAL_P(n);
+  __int128 us = (__int128)iv->time + (__int128)iv->day * 86400000000LL + (__int128)iv->month * 30 * 86400000000LL;
+  if (us <= 0)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s must be positive", argument),
+                    errdetail("It is %s.", DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv)))),
+                    errhint("Give a positive interval, e.g. '5 seconds'%s.", required ? "" : ", or NULL for none")));
+  __int128 ms = (us + 999) / 1000;
+  if (ms > (__int128)1 << 52)
+    ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("%s is out of range", argument),
+                    errhint("Give an interval shorter than 100,000 years.")));
+  return (int64)ms;
+}
+
+}  // namespace
+
+// dbos.debounce(debounce_key, period, workflow_name, args, workflow_class, queue_name,
+//   debounce_timeout, workflow_id, app_version, timeout, application_name, serialization,
+//   named_args) RETURNS text: the ID of the workflow that will run.
+DBOS_FUNCTION(dbos_debounce) {
+  const char *key = text_arg(fcinfo, 0);
+  if (!key)
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("debounce_key must not be null"),
+                    errhint("Calls with the same key, workflow and queue run the workflow once.")));
+  int64 period_ms = positive_ms(fcinfo, 1, "period", true);
+  int64 deadline_ms = positive_ms(fcinfo, 6, "debounce_timeout", false);
+
+  requests::Enqueue r = {};
+  r.workflow_name = text_arg(fcinfo, 2);
+  Jsonb *args = PG_ARGISNULL(3) ? nullptr : PG_GETARG_JSONB_P(3);
+  r.args_null = args == nullptr;
+  r.args_is_array = args && JB_ROOT_IS_ARRAY(args) && !JB_ROOT_IS_SCALAR(args);
+  r.workflow_class = text_arg(fcinfo, 4);
+  r.queue_name = PG_ARGISNULL(5) ? kInternalQueue : text_arg(fcinfo, 5);
+  r.workflow_id = text_arg(fcinfo, 7);
+  r.app_version = text_arg(fcinfo, 8);
+  r.priority_null = true;
+  if (!PG_ARGISNULL(9)) {
+    Interval *iv = PG_GETARG_INTERVAL_P(9);
+    r.timeout = {true, iv->time, iv->day, iv->month};
+  }
+  r.application_name = text_arg(fcinfo, 10);
+  r.serialization = text_arg(fcinfo, 11);
+  Jsonb *named = PG_ARGISNULL(12) ? nullptr : PG_GETARG_JSONB_P(12);
+  r.named_args_present = named != nullptr;
+  r.named_args_is_object = named && JB_ROOT_IS_OBJECT(named);
+  r.delay = {true, period_ms * 1000, 0, 0};
+  requests::validate(r);
+
+  EnqueueRow row = {};
+  row.workflow_id = r.workflow_id;
+  row.workflow_name = r.workflow_name;
+  row.workflow_class = r.workflow_class;
+  row.queue_name = r.queue_name;
+  row.app_version = r.app_version ? r.app_version : setting_app_version();
+  row.application_name = r.application_name ? r.application_name : setting_application_name();
+  row.timeout_ms = r.timeout_ms;
+  row.serialization = payloads::format_tag(r.format);
+  row.inputs = inputs_to_text(r.format, args, named);
+
+  MemoryContext caller = CurrentMemoryContext;
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  const Profile *p = current_profile();
+  const char *result = debounce_row(p, &row, key, period_ms, deadline_ms);
   text *out = (text *)MemoryContextAllocZero(caller, VARHDRSZ + strlen(result));
   SET_VARSIZE(out, VARHDRSZ + strlen(result));
   memcpy(VARDATA(out), result, strlen(result));
