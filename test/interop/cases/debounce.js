@@ -63,4 +63,35 @@ module.exports = (test, h) => {
                              OR workflow_uuid = ANY($2)`, [[`.echo-${key1}`, `.echo-${key2}`], [id1, id2]]);
     assert.equal(n, 2, 'one workflow per key');
   });
+
+  test('debounce_trigger_runs_a_burst_of_row_updates_once_after_the_burst', async () => {
+    const tbl = `deb_orders_${h.RUN}`;
+    await h.q(`CREATE TABLE public.${tbl} (id int PRIMARY KEY, wf text NOT NULL, status text)`);
+    try {
+      // The workflow ID column is used only when a change starts a new workflow.
+      await h.q(`CREATE TRIGGER deb AFTER INSERT OR UPDATE ON public.${tbl} FOR EACH ROW
+                   EXECUTE FUNCTION dbos.enqueue_trigger('interop_q', '', 'echo', 'debounce_column=id',
+                                                         'debounce_period=1.5 s', 'workflow_id_column=wf')`);
+      const wf1 = h.wid('deb-row-1'), wf2 = h.wid('deb-row-2');
+      await h.q(`INSERT INTO public.${tbl} VALUES (1, $1, 'new'), (2, $2, 'new')`, [wf1, wf2]);
+      let lastCall = 0;
+      for (const st of ['paid', 'packed', 'shipped']) {
+        lastCall = Date.now();
+        await h.q(`UPDATE public.${tbl} SET status = $1, wf = wf || '-unused' WHERE id = 1`, [st]);
+      }
+      const r1 = await h.getResult(wf1, 30);
+      assert.equal(r1.args[0].op, 'UPDATE');
+      assert.equal(r1.args[0].new.status, 'shipped', 'row 1 ran once, with its last change');
+      const r2 = await h.getResult(wf2, 30);
+      assert.equal(r2.args[0].op, 'INSERT', 'row 2 (its own key) ran with its only change');
+      const row = await h.statusRow(wf1);
+      assert.ok(Number(row.started_at_epoch_ms) >= lastCall + 1500,
+        `row 1's workflow started after the period following the last update (${Number(row.started_at_epoch_ms) - lastCall} ms)`);
+      const n = await h.val(`SELECT count(*)::int AS n FROM dbos.workflow_status s JOIN dbos.workflow_input i USING (workflow_uuid)
+                              WHERE s.name = 'echo' AND i.inputs::jsonb #>> '{positionalArgs,0,table}' = $1`, [tbl]);
+      assert.equal(n, 2, 'one workflow per row for the whole burst');
+    } finally {
+      await h.q(`DROP TABLE IF EXISTS public.${tbl}`);
+    }
+  });
 };
