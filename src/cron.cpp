@@ -269,7 +269,7 @@ void validate(const char *pattern) {
   if (!pattern) throw Error(sqlstate::null_value, "schedule must not be null");
   std::string why = problem(pattern);
   if (!why.empty())
-    throw Error(sqlstate::invalid_value, std::string("invalid cron schedule \"") + pattern + "\"", "DBOS: " + why + ".",
+    throw Error(sqlstate::invalid_value, std::string("invalid cron schedule \"") + pattern + "\"", "DBOS: " + why + (why.back() == '!' ? "" : "."),
                 "Give 5 or 6 fields ([second] minute hour day-of-month month day-of-week), e.g. '*/5 * * * *', "
                 "or @hourly, @daily, @weekly, @monthly, @yearly.");
 }
