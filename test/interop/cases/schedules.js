@@ -1,0 +1,161 @@
+'use strict';
+// Interop cases of the schedule functions (1.3): SQL refuses exactly the cron schedules DBOS
+// 5.3.0 refuses, with its reason; DBOSClient reads what SQL registered and SQL reads what
+// DBOSClient registered; a real DBOS worker fires a schedule that SQL registered.
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const os = require('node:os');
+const fs = require('node:fs');
+const { spawn } = require('node:child_process');
+
+// DBOS's own validator (not exported by the package: loaded from its file).
+const crontab = require(path.join(path.dirname(require.resolve('@dbos-inc/dbos-sdk')), 'scheduler', 'crontab.js'));
+
+function dbosVerdict(pattern) {
+  try {
+    crontab.validateCrontab(pattern);
+    return 'valid';
+  } catch (e) {
+    return e.message;
+  }
+}
+
+// Patterns for the comparison: the documented forms, their edge values, and malformed ones.
+function patterns() {
+  const fields = [
+    ['*', '0', '59', '60', '*/5', '*/0', '5/10', '1-5', '5-1', '50-10/7', '1,2,3', '1,,2', '1,', 'a', '-1', '99999999999'],
+    ['*', '0', '23', '24', '22-2', '*/3', '0-23/6', '12,13'],
+    ['*', '?', '1', '31', '0', '32', 'L', 'LW', '15W', '1-15W', '32W', 'L-3', 'L-30', 'L-31', 'W', '1-31/10'],
+    ['*', '1', '12', '13', '0', 'JAN', 'jan-mar', 'February', 'dec,jan', '2', '4,6', 'foo'],
+    ['*', '?', '0', '7', '8', '5-7', 'MON-FRI', 'sunday', 'sat,sun', '1#2', '8#1', '1#6', '5L', 'L', '7L', '0-6/2'],
+  ];
+  const out = new Set(['', '   ', '@hourly', '@DAILY', ' @weekly ', '@monthly', '@yearly', '@annually', '@midnight',
+    '@every_minute', '* * * *', '* * * * * * *', '* * * * * \t', '0 0 * * MON;', '  0   0  *  *  * ', '0 0 29 2 *',
+    '0 0 30 2 *', '0 0 31 4,6,9,11 *', '0 0 31 4,5 *', '*/15 * * * * *', '0 0 12 * * ?', '0 15 10 ? * MON-FRI',
+    '0 0 L-3 2 *', '59 59 23 31 12 6', '60 * * * * *']);
+  // Each field's values with the others at '*', then a deterministic mix.
+  for (let f = 0; f < fields.length; f++) {
+    for (const v of fields[f]) out.add(fields.map((vals, i) => (i === f ? v : '*')).join(' '));
+  }
+  let seed = 7;
+  const rnd = (n) => ((seed = (seed * 48271) % 2147483647), seed % n);
+  for (let k = 0; k < 150; k++) out.add(fields.map((vals) => vals[rnd(vals.length)]).join(' '));
+  return [...out];
+}
+
+module.exports = (test, h) => {
+  test('schedules_cron_validation_matches_dbos', async () => {
+    const list = patterns();
+    // A schedule that does not exist: a valid pattern ends in 42704, an invalid one in 22023
+    // (checked first), so nothing is written either way.
+    const mismatches = [];
+    await h.withClient(async (c) => {
+      await c.query('BEGIN');
+      for (const p of list) {
+        let verdict = 'valid';
+        await c.query('SAVEPOINT v');
+        try {
+          await c.query(`SELECT dbos.update_schedule('no-such-schedule', schedule => $1)`, [p]);
+        } catch (e) {
+          if (e.code === '22023') verdict = (e.detail || '').replace(/^DBOS: /, '').replace(/\.$/, '');
+          else if (e.code !== '42704') verdict = `unexpected ${e.code}: ${e.message}`;
+        }
+        await c.query('ROLLBACK TO SAVEPOINT v');
+        const expected = dbosVerdict(p);
+        if (verdict !== expected) mismatches.push(`${JSON.stringify(p)}: SQL ${verdict} / DBOS ${expected}`);
+      }
+      await c.query('ROLLBACK');
+    });
+    assert.deepEqual(mismatches, [], `${mismatches.length} of ${list.length} patterns judged differently`);
+    const valid = list.filter((p) => dbosVerdict(p) === 'valid').length;
+    h.info(`cron: ${list.length} patterns, ${valid} valid, all judged as DBOS judges them`);
+  });
+
+  test('schedules_sql_and_dbosclient_read_each_other', async () => {
+    const client = h.dbosClient();
+    const a = h.wid('sched-sql');
+    const id = await h.val(`SELECT dbos.create_schedule($1, 'echo', '0 30 9 * * MON-FRI', '{"n": 1, "tags": ["x"]}',
+                              workflow_class => 'Jobs', automatic_backfill => true, cron_timezone => 'Europe/Paris',
+                              queue_name => 'interop_q') AS id`, [a]);
+    const s = await client.getSchedule(a);
+    assert.ok(s, 'DBOSClient finds the schedule SQL created');
+    assert.deepEqual(
+      { id: s.scheduleId, wf: s.workflowName, cls: s.workflowClassName, cron: s.schedule, status: s.status, ctx: s.context,
+        bf: s.automaticBackfill, tz: s.cronTimezone, q: s.queueName, last: s.lastFiredAt },
+      { id, wf: 'echo', cls: 'Jobs', cron: '0 30 9 * * MON-FRI', status: 'ACTIVE', ctx: { n: 1, tags: ['x'] },
+        bf: true, tz: 'Europe/Paris', q: 'interop_q', last: null });
+    await h.q(`SELECT dbos.pause_schedule($1)`, [a]);
+    await h.q(`SELECT dbos.update_schedule($1, schedule => '@hourly', context => '[2]')`, [a]);
+    const s2 = (await client.listSchedules({ scheduleNamePrefix: a })).find((x) => x.scheduleName === a);
+    assert.equal(s2.status, 'PAUSED');
+    assert.equal(s2.schedule, '@hourly');
+    assert.deepEqual(s2.context, [2]);
+
+    // DBOSClient writes, SQL reads; SQL's applySchedules keeps its ID and status.
+    const b = h.wid('sched-client');
+    await client.createSchedule({ scheduleName: b, workflowName: 'echo', schedule: '*/10 * * * *',
+      context: { when: new Date('2026-01-02T03:04:05.000Z'), k: 'v' }, options: { queueName: 'interop_q', cronTimezone: 'UTC' } });
+    const row = await h.one(`SELECT * FROM dbos.get_schedule($1)`, [b]);
+    assert.equal(row.workflow_name, 'echo');
+    assert.equal(row.schedule, '*/10 * * * *');
+    assert.equal(row.status, 'ACTIVE');
+    assert.equal(row.cron_timezone, 'UTC');
+    assert.equal(row.queue_name, 'interop_q');
+    assert.deepEqual(row.context, { when: '2026-01-02T03:04:05.000Z', k: 'v' }, 'the superjson context decoded (a Date as its ISO text)');
+    const before = (await client.getSchedule(b)).scheduleId;
+    await client.pauseSchedule(b);
+    await h.q(`SELECT dbos.apply_schedules($1::jsonb)`, [JSON.stringify([{ schedule_name: b, workflow_name: 'echo', schedule: '@daily', context: { k: 'w' } }])]);
+    const after = await client.getSchedule(b);
+    assert.equal(after.scheduleId, before, 'apply_schedules kept the ID');
+    assert.equal(after.status, 'PAUSED', 'and the status');
+    assert.equal(after.schedule, '@daily');
+    assert.deepEqual(after.context, { k: 'w' });
+    await h.q(`SELECT dbos.delete_schedule($1), dbos.delete_schedule($2)`, [a, b]);
+    assert.equal(await client.getSchedule(a), null, 'DBOSClient sees the deletion');
+  });
+
+  test('schedules_a_worker_fires_a_schedule_sql_registered', async () => {
+    // A second worker of the suite's application, freshly started: it polls schedules every
+    // second for its first minute (the suite's worker, later, every 30 s). Whichever fires
+    // first, DBOS's schedule workflow IDs make the other's firing a no-op.
+    const app = h.APP_NAME;
+    const name = h.wid('sched-fire');
+    await h.q(`SELECT dbos.create_schedule($1, 'echo', '* * * * * *', '{"from": "sql"}', queue_name => 'interop_q',
+                                          application_name => $2)`, [name, app]);
+    const log = fs.createWriteStream(path.join(os.tmpdir(), 'dbos_interop_sched_worker.log'), { flags: 'w' });
+    const w = spawn(process.execPath, ['--no-deprecation', path.join(__dirname, '..', 'worker.js')], {
+      cwd: path.join(__dirname, '..'),
+      env: { ...process.env, DBOS_SYSTEM_DATABASE_URL: h.TEST_URL, INTEROP_APP_NAME: app, INTEROP_APP_VERSION: h.APP_VERSION },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const exited = new Promise((resolve) => w.once('exit', resolve));
+    w.stderr.on('data', (d) => log.write(d));
+    try {
+      await new Promise((resolve, reject) => {
+        let buf = '';
+        w.stdout.on('data', (d) => {
+          log.write(d);
+          buf += d.toString();
+          if (buf.includes('READY\n')) resolve();
+        });
+        exited.then(() => reject(new Error('the schedule worker exited early')));
+      });
+      const fired = await h.waitFor(`a workflow of schedule ${name}`, async () => {
+        const r = await h.q(`SELECT workflow_uuid, status, application_name FROM dbos.workflow_status
+                              WHERE schedule_name = $1 AND status = 'SUCCESS' ORDER BY created_at LIMIT 1`, [name]);
+        return r.rows[0];
+      }, 20000, 200);
+      assert.ok(fired.workflow_uuid.startsWith(`sched-${name}-`), `DBOS's ID for a fired schedule (${fired.workflow_uuid})`);
+      assert.equal(fired.application_name, app);
+      const out = await h.getResult(fired.workflow_uuid);
+      assert.deepEqual(out.types, ['Date', 'object'], 'run with the scheduled time and the context');
+      assert.deepEqual(out.args[1], { from: 'sql' });
+    } finally {
+      await h.q(`SELECT dbos.delete_schedule($1)`, [name]);
+      w.stdin.end();
+      w.kill('SIGTERM');
+      await Promise.race([exited, h.sleep(10000)]);
+      log.end();
+    }
+  });
+};
