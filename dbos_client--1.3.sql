@@ -337,3 +337,9 @@ COMMENT ON FUNCTION dbos.resume_schedule(text) IS 'Fire a paused schedule again 
 COMMENT ON FUNCTION dbos.delete_schedule(text) IS 'Delete a schedule (DBOSClient.deleteSchedule)';
 COMMENT ON FUNCTION dbos.apply_schedules(jsonb) IS
     'Create or replace the definitions of several schedules at once (DBOSClient.applySchedules)';
+
+CREATE FUNCTION dbos.trigger_schedule(schedule_name text) RETURNS text
+AS 'MODULE_PATHNAME', 'dbos_trigger_schedule' LANGUAGE C VOLATILE;
+GRANT EXECUTE ON FUNCTION dbos.trigger_schedule(text) TO PUBLIC;
+COMMENT ON FUNCTION dbos.trigger_schedule(text) IS
+    'Run a schedule''s workflow now (DBOSClient.triggerSchedule); returns the workflow ID';

@@ -91,6 +91,27 @@ SELECT p AS pattern, pg_temp.cron(p) AS outcome FROM unnest(ARRAY[
   '* * * * * \t', '0 0 * * MON;'
 ]) p;
 
+-- trigger: the schedule's workflow now, as DBOSClient.triggerSchedule enqueues it: DBOS's ID,
+-- [time, context] in superjson (the time a Date), the schedule's queue, owner and name.
+SELECT dbos.create_schedule('sch-t', 'tick', '@daily', '{"k": [1]}', workflow_class => 'Jobs', queue_name => 'schedQ',
+                            application_name => 'appT') IS NOT NULL;
+SELECT dbos.trigger_schedule('sch-t') AS tid \gset
+SELECT :'tid' ~ '^sched-sch-t-trigger-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$' AS dbos_id;
+SELECT s.status, s.name, s.class_name, s.queue_name, s.schedule_name, s.application_name, s.serialization,
+       i.inputs::jsonb #> '{json,1}' AS context, i.inputs::jsonb -> 'meta' AS meta,
+       (i.inputs::jsonb #>> '{json,0}') = substring(:'tid' from 'trigger-(.*)$') AS time_in_id
+FROM dbos.workflow_status s JOIN dbos.workflow_input i USING (workflow_uuid) WHERE s.workflow_uuid = :'tid';
+-- A context with its own type annotations (DBOSClient's Date) keeps them, under index 1.
+UPDATE dbos.workflow_schedules SET context = '{"json":{"when":"1970-01-01T00:00:00.000Z"},"meta":{"values":{"when":["Date"]}},"__dbos_serializer":"superjson"}'
+WHERE schedule_name = 'sch-t';
+SELECT dbos.trigger_schedule('sch-t') AS tid2 \gset
+SELECT inputs::jsonb -> 'meta' AS meta FROM dbos.workflow_input WHERE workflow_uuid = :'tid2';
+UPDATE dbos.workflow_schedules SET context = 'gASVAAAAAAAAAAB9lC4=' WHERE schedule_name = 'sch-t';
+SELECT regress.error_of($$SELECT dbos.trigger_schedule('sch-t')$$);
+SELECT regress.error_of($$SELECT dbos.trigger_schedule('nope')$$);
+DELETE FROM dbos.workflow_input WHERE workflow_uuid IN (SELECT workflow_uuid FROM dbos.workflow_status WHERE schedule_name = 'sch-t');
+DELETE FROM dbos.workflow_status WHERE schedule_name = 'sch-t';
+
 DROP TABLE sched_before;
 DELETE FROM dbos.workflow_schedules;
 

@@ -171,6 +171,8 @@ CREATE TRIGGER deb_bad AFTER INSERT ON regress.deb_items FOR EACH ROW
 SELECT regress.error_of($$INSERT INTO regress.deb_items VALUES (5, 'kiwi', 1)$$);
 DROP TABLE regress.deb_items;
 
+DELETE FROM dbos.workflow_input WHERE workflow_uuid IN
+  (SELECT workflow_uuid FROM dbos.workflow_status WHERE name LIKE 'deb%' OR workflow_uuid = 'deb-plain');
 DELETE FROM dbos.workflow_status WHERE name LIKE 'deb%' OR workflow_uuid = 'deb-plain';
 DELETE FROM dbos.queues WHERE name = 'debQ';
 DROP VIEW deb;

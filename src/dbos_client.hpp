@@ -107,6 +107,8 @@ enum StatementId {
   S_SCHED_UPDATE,     //   the definition fields given
   S_SCHED_SET_STATUS, //   pause / resume
   S_SCHED_DELETE,
+  S_SCHED_TRIGGER_INPUTS,  //   triggerSchedule: [scheduled time, context] in superjson
+  S_SCHED_MARK,            //   the schedule_name of a workflow it enqueued
   S_COUNT
 };
 // Enqueue parameter positions (1-based in SQL, 0-based here).
@@ -260,7 +262,8 @@ const char *debounce_row(const Profile *p, const EnqueueRow *row, const char *ke
 // --- schedules.cpp (1.3) -----------------------------------------------------------------------
 enum ScheduleParam {
   SC_ID, SC_NAME, SC_WORKFLOW, SC_CLASS, SC_SCHEDULE, SC_STATUS, SC_CONTEXT, SC_BACKFILL, SC_TZ, SC_QUEUE,
-  SC_APP, SC_SET_CONTEXT, SC_SET_TZ, SC_SET_QUEUE, SC_STATUSES, SC_NAMES, SC_PATTERNS, SC_APPS, SC_COUNT
+  SC_APP, SC_SET_CONTEXT, SC_SET_TZ, SC_SET_QUEUE, SC_STATUSES, SC_NAMES, SC_PATTERNS, SC_APPS, SC_WHEN,
+  SC_WORKFLOW_ID, SC_COUNT
 };
 void schedule_text(const Profile *p, StatementId id, StringInfo sql);
 

@@ -112,6 +112,27 @@ void schedule_text(const Profile *p, StatementId id, StringInfo sql) {
     case S_SCHED_DELETE:
       appendStringInfo(sql, "DELETE FROM %s.workflow_schedules WHERE schedule_name OPERATOR(pg_catalog.=) $name", t);
       break;
+    case S_SCHED_TRIGGER_INPUTS:
+      // DBOS serializes [scheduled Date, context] with superjson: the context's own type
+      // annotations move under index 1, the Date's is index 0. NULL when the context is not
+      // superjson (written by another SDK's serializer).
+      appendStringInfoString(
+          sql,
+          "SELECT CASE WHEN c.j IS NOT NULL AND c.j OPERATOR(pg_catalog.?) 'json' AND "
+          "(c.j OPERATOR(pg_catalog.->>) '__dbos_serializer') OPERATOR(pg_catalog.=) 'superjson' AND "
+          "NOT COALESCE(c.j OPERATOR(pg_catalog.->) 'meta' OPERATOR(pg_catalog.?) 'referentialEqualities', false) THEN "
+          "pg_catalog.jsonb_build_object('json', pg_catalog.jsonb_build_array($when, c.j OPERATOR(pg_catalog.->) 'json'), "
+          "'meta', pg_catalog.jsonb_build_object('values', '{\"0\": [\"Date\"]}'::pg_catalog.jsonb OPERATOR(pg_catalog.||) "
+          "CASE pg_catalog.jsonb_typeof(c.j OPERATOR(pg_catalog.#>) '{meta,values}') "
+          "WHEN 'array' THEN pg_catalog.jsonb_build_object('1', c.j OPERATOR(pg_catalog.#>) '{meta,values}') "
+          "WHEN 'object' THEN (SELECT pg_catalog.jsonb_object_agg('1.' OPERATOR(pg_catalog.||) e.key, e.value) "
+          "FROM pg_catalog.jsonb_each(c.j OPERATOR(pg_catalog.#>) '{meta,values}') e) "
+          "ELSE '{}'::pg_catalog.jsonb END), '__dbos_serializer', 'superjson')::pg_catalog.text END "
+          "FROM (SELECT $context::pg_catalog.jsonb AS j) c");
+      break;
+    case S_SCHED_MARK:
+      appendStringInfo(sql, "UPDATE %s.workflow_status SET schedule_name = $name WHERE workflow_uuid OPERATOR(pg_catalog.=) $workflow_id", t);
+      break;
     default:
       elog(ERROR, "not a schedule statement: %d", (int)id);
   }
@@ -501,4 +522,68 @@ DBOS_FUNCTION(dbos_apply_schedules) {
   }
   SPI_finish();
   PG_RETURN_VOID();
+}
+
+// dbos.trigger_schedule(schedule_name) RETURNS text: runs the schedule's workflow now, as
+// DBOSClient.triggerSchedule: ID "sched-<name>-trigger-<ISO time>", arguments [now, context]
+// in DBOS's superjson form (the time revived as a Date), on the schedule's queue (default
+// the internal queue), owned by the schedule's application, with the schedule's name.
+DBOS_FUNCTION(dbos_trigger_schedule) {
+  char *name = name_arg(fcinfo, 0);
+  MemoryContext caller = CurrentMemoryContext;
+  const Profile *p = connect_schedules(false, false, false, false);
+  Datum v[SC_COUNT];
+  char n[SC_COUNT];
+  memset(n, 'n', sizeof n);
+  v[SC_NAME] = CStringGetTextDatum(name), n[SC_NAME] = ' ';
+  run_statement(statement(p, S_SCHED_GET), v, n, false, SPI_OK_SELECT);
+  if (SPI_processed == 0) raise_unknown_schedule(name);
+  HeapTuple t = SPI_tuptable->vals[0];
+  TupleDesc d = SPI_tuptable->tupdesc;
+  char *workflow = SPI_getvalue(t, d, 3), *cls = SPI_getvalue(t, d, 4), *context = SPI_getvalue(t, d, 7),
+       *queue = SPI_getvalue(t, d, 11), *app = SPI_getvalue(t, d, 12);
+  SPI_freetuptable(SPI_tuptable);
+  if (!context || !strstr(context, "\"__dbos_serializer\""))
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("cannot trigger schedule \"%s\": its context is not in DBOS TypeScript's JSON form", name),
+                    errdetail("The context was written by another serializer."),
+                    errhint("Trigger it from the application that registered it.")));
+  int64 now = epoch_ms_now();
+  time_t secs = (time_t)(now / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char iso[40];
+  size_t len = strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(iso + len, sizeof iso - len, ".%03dZ", (int)(now % 1000));
+  v[SC_WHEN] = CStringGetTextDatum(iso), n[SC_WHEN] = ' ';
+  v[SC_CONTEXT] = CStringGetTextDatum(context), n[SC_CONTEXT] = ' ';
+  run_statement(statement(p, S_SCHED_TRIGGER_INPUTS), v, n, true, SPI_OK_SELECT);
+  char *inputs = SPI_processed > 0 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : nullptr;
+  SPI_freetuptable(SPI_tuptable);
+  if (!inputs)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("cannot trigger schedule \"%s\": its context has references SQL cannot rewrite", name),
+                    errhint("Trigger it from the application that registered it.")));
+  EnqueueRow row = {};
+  row.workflow_id = psprintf("sched-%s-trigger-%s", name, iso);
+  row.workflow_name = workflow;
+  row.workflow_class = cls && *cls ? cls : nullptr;
+  row.queue_name = queue && *queue ? queue : kInternalQueue;
+  row.app_version = setting_app_version();
+  row.application_name = app ? app : setting_application_name();
+  row.timeout_ms = -1;
+  row.serialization = payloads::format_tag(payloads::Format::js_superjson);
+  row.inputs = CStringGetTextDatum(inputs);
+  check_enqueue_features(p, false, false, row.application_name != nullptr);
+  check_queue_registered(p, row.queue_name);
+  const char *id = enqueue_row(p, &row);
+  if (status_has_column(p, "schedule_name")) {
+    v[SC_WORKFLOW_ID] = CStringGetTextDatum(id), n[SC_WORKFLOW_ID] = ' ';
+    run_statement(statement(p, S_SCHED_MARK), v, n, false, SPI_OK_UPDATE);
+  }
+  MemoryContext spi = MemoryContextSwitchTo(caller);
+  text *out = cstring_to_text(id);
+  MemoryContextSwitchTo(spi);
+  SPI_finish();
+  PG_RETURN_TEXT_P(out);
 }

@@ -70,7 +70,7 @@ const Param kScheduleParams[] = {
     {"schedule", TEXTOID},   {"status", TEXTOID},        {"context", TEXTOID},       {"backfill", BOOLOID},
     {"tz", TEXTOID},         {"queue", TEXTOID},         {"app", TEXTOID},           {"set_context", BOOLOID},
     {"set_tz", BOOLOID},     {"set_queue", BOOLOID},     {"statuses", TEXTARRAYOID}, {"names", TEXTARRAYOID},
-    {"patterns", TEXTARRAYOID}, {"apps", TEXTARRAYOID}};
+    {"patterns", TEXTARRAYOID}, {"apps", TEXTARRAYOID},  {"when", TEXTOID},          {"workflow_id", TEXTOID}};
 static_assert(lengthof(kScheduleParams) == SC_COUNT, "one entry per ScheduleParam");
 
 const char *const kMsToTimestamp = "pg_catalog.to_timestamp(%s::pg_catalog.int8 OPERATOR(pg_catalog./) 1000.0)";
@@ -548,6 +548,8 @@ const StatementDef kCatalogue[] = {
     {S_SCHED_UPDATE, PARAMS(kScheduleParams), schedule_text},
     {S_SCHED_SET_STATUS, PARAMS(kScheduleParams), schedule_text},
     {S_SCHED_DELETE, PARAMS(kScheduleParams), schedule_text},
+    {S_SCHED_TRIGGER_INPUTS, PARAMS(kScheduleParams), schedule_text},
+    {S_SCHED_MARK, PARAMS(kScheduleParams), schedule_text},
 };
 static_assert(lengthof(kCatalogue) == S_COUNT, "one catalogue entry per StatementId");
 
