@@ -158,4 +158,38 @@ module.exports = (test, h) => {
       log.end();
     }
   });
+
+  test('schedules_trigger_from_sql_runs_like_dbosclient_trigger', async () => {
+    const client = h.dbosClient();
+    // DBOSClient registers (a Date in the context), SQL triggers: the worker gets a Date and
+    // the context with its Date revived.
+    const a = h.wid('sched-trig-a');
+    await client.createSchedule({ scheduleName: a, workflowName: 'echo', schedule: '@yearly',
+      context: { when: new Date('2026-01-02T03:04:05.000Z') }, options: { queueName: 'interop_q' } });
+    const before = Date.now();
+    const id = await h.val(`SELECT dbos.trigger_schedule($1) AS id`, [a]);
+    assert.match(id, new RegExp(`^sched-${a}-trigger-\\d{4}-`));
+    const out = await h.getResult(id);
+    assert.deepEqual(out.types, ['Date', 'object'], 'the scheduled time arrives as a Date');
+    assert.ok(Math.abs(Date.parse(out.args[0]) - before) < 60000, 'the time of the trigger');
+    assert.deepEqual(out.args[1], { when: '2026-01-02T03:04:05.000Z' });
+    const row = await h.statusRow(id);
+    assert.equal(row.schedule_name, a);
+    assert.equal(row.serialization, 'js_superjson');
+    // SQL registers, DBOSClient triggers: the same rows, from the context SQL wrote.
+    const b = h.wid('sched-trig-b');
+    await h.q(`SELECT dbos.create_schedule($1, 'echo', '@yearly', '{"from": "sql"}', queue_name => 'interop_q')`, [b]);
+    const handle = await client.triggerSchedule(b);
+    const out2 = await handle.getResult();
+    assert.deepEqual(out2.types, ['Date', 'object']);
+    assert.deepEqual(out2.args[1], { from: 'sql' });
+    // The SQL-triggered and DBOSClient-triggered rows agree on everything but the IDs and times.
+    const id3 = await h.val(`SELECT dbos.trigger_schedule($1) AS id`, [b]);
+    await h.getResult(id3);
+    const cols = 'name, class_name, queue_name, schedule_name, serialization, status, priority, deduplication_id';
+    const viaClient = await h.one(`SELECT ${cols} FROM dbos.workflow_status WHERE workflow_uuid = $1`, [handle.workflowID]);
+    const viaSql = await h.one(`SELECT ${cols} FROM dbos.workflow_status WHERE workflow_uuid = $1`, [id3]);
+    assert.deepEqual({ ...viaSql, class_name: viaSql.class_name || '' }, { ...viaClient, class_name: viaClient.class_name || '' });
+    await h.q(`SELECT dbos.delete_schedule($1), dbos.delete_schedule($2)`, [a, b]);
+  });
 };
