@@ -343,3 +343,9 @@ AS 'MODULE_PATHNAME', 'dbos_trigger_schedule' LANGUAGE C VOLATILE;
 GRANT EXECUTE ON FUNCTION dbos.trigger_schedule(text) TO PUBLIC;
 COMMENT ON FUNCTION dbos.trigger_schedule(text) IS
     'Run a schedule''s workflow now (DBOSClient.triggerSchedule); returns the workflow ID';
+
+CREATE FUNCTION dbos.backfill_schedule(schedule_name text, start_time timestamptz, end_time timestamptz) RETURNS text[]
+AS 'MODULE_PATHNAME', 'dbos_backfill_schedule' LANGUAGE C VOLATILE;
+GRANT EXECUTE ON FUNCTION dbos.backfill_schedule(text, timestamptz, timestamptz) TO PUBLIC;
+COMMENT ON FUNCTION dbos.backfill_schedule(text, timestamptz, timestamptz) IS
+    'Enqueue the runs a schedule would have made in a period (DBOSClient.backfillSchedule); returns their IDs';

@@ -6,6 +6,7 @@
 #include "cron.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <cctype>
 #include <cstring>
 #include <regex>
@@ -272,6 +273,217 @@ void validate(const char *pattern) {
     throw Error(sqlstate::invalid_value, std::string("invalid cron schedule \"") + pattern + "\"", "DBOS: " + why + (why.back() == '!' ? "" : "."),
                 "Give 5 or 6 fields ([second] minute hour day-of-month month day-of-week), e.g. '*/5 * * * *', "
                 "or @hourly, @daily, @weekly, @monthly, @yearly.");
+}
+
+
+// ---- TimeMatcher (crontab.js), for backfill ----------------------------------------------------
+namespace {
+
+constexpr long long kHourMs = 3600000LL, kDayMs = 24 * kHourMs;
+constexpr int kMaxSearchDays = 366 * 100;
+
+// Days since 1970-01-01 of a proleptic Gregorian date (month 1-12; day may overflow).
+long long days_from_civil(long long y, long long m, long long d) {
+  y -= m <= 2;
+  long long era = (y >= 0 ? y : y - 399) / 400;
+  long long yoe = y - era * 400;
+  long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+void civil_from_days(long long z, int *y, int *m, int *d) {
+  z += 719468;
+  long long era = (z >= 0 ? z : z - 146096) / 146097;
+  long long doe = z - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long yy = yoe + era * 400;
+  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153;
+  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+  *y = (int)(yy + (*m <= 2));
+}
+// Date.UTC(year, month - 1, day, h, mi, s)
+long long utc_ms(long long y, long long m, long long d, long long h = 0, long long mi = 0, long long s = 0) {
+  return days_from_civil(y, m, d) * kDayMs + h * kHourMs + mi * 60000 + s * 1000;
+}
+int weekday_of(int y, int m, int d) {
+  long long days = days_from_civil(y, m, d);
+  return (int)(((days % 7) + 7 + 4) % 7);  // 1970-01-01 was a Thursday
+}
+int last_day_of_month(int y, int m) {
+  int yy, mm, dd;
+  civil_from_days(days_from_civil(y, m + 1, 1) - 1, &yy, &mm, &dd);
+  return dd;
+}
+int nearest_weekday(int y, int m, int target) {
+  int last = last_day_of_month(y, m);
+  if (target < 1 || target > last) return -1;
+  int wd = weekday_of(y, m, target);
+  if (wd == 6) return target == 1 ? target + 2 : target - 1;
+  if (wd == 0) return target == last ? target - 2 : target + 1;
+  return target;
+}
+bool is_number(const std::string &v) { return all_digits(v); }
+
+bool matches_day_of_month(const Tokens &field, int y, int m, int day) {
+  static const std::regex w_token("^(\\d{1,2}|L)W$"), offset_token("^L-(\\d{1,2})$");
+  for (const auto &v : field) {
+    if (is_number(v)) {
+      if (to_int(v) == day) return true;
+      continue;
+    }
+    if (v == "L" && day == last_day_of_month(y, m)) return true;
+    std::smatch mt;
+    if (std::regex_match(v, mt, w_token)) {
+      int target = mt[1].str() == "L" ? last_day_of_month(y, m) : (int)to_int(mt[1].str());
+      if (nearest_weekday(y, m, target) == day) return true;
+    }
+    if (std::regex_match(v, mt, offset_token)) {
+      long long target = last_day_of_month(y, m) - to_int(mt[1].str());
+      if (target >= 1 && target == day) return true;
+    }
+  }
+  return false;
+}
+bool matches_day_of_week(const Tokens &field, int y, int m, int day) {
+  static const std::regex nth("^([0-7])#([1-5])$"), last("^([0-7])L$");
+  int wd = weekday_of(y, m, day);
+  for (const auto &v : field) {
+    if (is_number(v)) {
+      if (to_int(v) == wd) return true;
+      continue;
+    }
+    std::smatch mt;
+    if (std::regex_match(v, mt, nth)) {
+      if (to_int(mt[1].str()) % 7 == wd && (day - 1) / 7 + 1 == to_int(mt[2].str())) return true;
+      continue;
+    }
+    if (std::regex_match(v, mt, last) && to_int(mt[1].str()) % 7 == wd && day + 7 > last_day_of_month(y, m))
+      return true;
+  }
+  return false;
+}
+
+class Matcher {
+ public:
+  Matcher(const std::string &pattern, WallFn wall, void *ctx) : wall_(wall), ctx_(ctx) {
+    Fields f = convert_expression(pattern);
+    auto ints = [](const Tokens &t) {
+      std::vector<long long> out;
+      for (const auto &v : t) out.push_back(to_int(v));
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    seconds_ = ints(f[0]), minutes_ = ints(f[1]), hours_ = ints(f[2]);
+    days_ = f[3], dow_ = f[5];
+    for (const auto &v : f[4]) months_.push_back(to_int(v));
+  }
+  bool match(long long ms) const {
+    WallClock w = wall(ms);
+    return has(seconds_, w.second) && has(minutes_, w.minute) && has(hours_, w.hour) && runs_this_day(w.year, w.month, w.day);
+  }
+  long long next_wakeup(long long base) {
+    WallClock w = wall(base);
+    int y = w.year, m = w.month, d = w.day;
+    for (int i = 0; i < kMaxSearchDays; i++) {
+      if (runs_this_day(y, m, d)) {
+        long long next;
+        if (first_match_on_day(y, m, d, base, &next)) return next;
+      }
+      civil_from_days(days_from_civil(y, m, d) + 1, &y, &m, &d);
+    }
+    return base + kMaxSearchDays * kDayMs;
+  }
+
+ private:
+  WallClock wall(long long ms) const {
+    WallClock w;
+    wall_(ms, ctx_, &w);
+    w.hour %= 24;
+    return w;
+  }
+  long long offset_at(long long ms) const {
+    WallClock w = wall(ms);
+    long long floored = (ms >= 0 ? ms / 1000 : (ms - 999) / 1000) * 1000;
+    return utc_ms(w.year, w.month, w.day, w.hour, w.minute, w.second) - floored;
+  }
+  static bool has(const std::vector<long long> &v, long long x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+  bool runs_this_day(int y, int m, int d) const {
+    return has(months_, m) && matches_day_of_month(days_, y, m, d) && matches_day_of_week(dow_, y, m, d);
+  }
+  void offsets_for_day(long long day_start) {
+    if (cached_ && cached_day_ == day_start) return;
+    long long lo = day_start - 14 * kHourMs, hi = day_start + kDayMs + 12 * kHourMs;
+    before_ = offset_at(lo);
+    after_ = offset_at(hi);
+    if (before_ != after_) {
+      while (hi - lo > 1000) {
+        long long mid = lo + ((hi - lo) / 2000) * 1000;
+        if (offset_at(mid) == before_) lo = mid;
+        else hi = mid;
+      }
+    }
+    transition_ = hi;
+    cached_ = true;
+    cached_day_ = day_start;
+  }
+  bool first_match_on_day(int y, int m, int d, long long base, long long *out) {
+    long long day_start = utc_ms(y, m, d);
+    offsets_for_day(day_start);
+    long long min_off = std::min(before_, after_), max_off = std::max(before_, after_);
+    const long long inf = std::numeric_limits<long long>::max();
+    long long best = inf;
+    for (long long hour : hours_) {
+      long long hour_start = day_start + hour * kHourMs;
+      if (best != inf && hour_start - max_off >= best) break;
+      if (hour_start + kHourMs - min_off <= base) continue;
+      for (long long minute : minutes_) {
+        long long minute_start = hour_start + minute * 60000;
+        if (best != inf && minute_start - max_off >= best) break;
+        if (minute_start + 60000 - min_off <= base) continue;
+        for (long long second : seconds_) {
+          long long local = minute_start + second * 1000;
+          if (best != inf && local - max_off >= best) break;
+          long long with_before = local - before_;
+          if (with_before > base && with_before < best && with_before < transition_) best = with_before;
+          long long with_after = local - after_;
+          if (with_after > base && with_after < best && with_after >= transition_) best = with_after;
+        }
+      }
+    }
+    if (best == inf) return false;
+    *out = best;
+    return true;
+  }
+
+  WallFn wall_;
+  void *ctx_;
+  std::vector<long long> seconds_, minutes_, hours_, months_;
+  Tokens days_, dow_;
+  bool cached_ = false;
+  long long cached_day_ = 0, before_ = 0, after_ = 0, transition_ = 0;
+};
+
+}  // namespace
+
+long occurrences(const char *pattern, long long start_ms, long long end_ms, WallFn wall, void *ctx, long long *out,
+                 long max) {
+  Matcher matcher(pattern, wall, ctx);
+  long n = 0;
+  long long current = start_ms;
+  while (current < end_ms) {
+    long long next = matcher.next_wakeup(current);
+    if (!matcher.match(next)) {
+      current = next;
+      continue;
+    }
+    if (next >= end_ms) break;
+    if (n == max) return -1;
+    out[n++] = next;
+    current = next;
+  }
+  return n;
 }
 
 }  // namespace dbos_client::cron

@@ -14,3 +14,20 @@ void validate(const char *pattern);
 std::string problem(const std::string &pattern);
 
 }  // namespace dbos_client::cron
+
+namespace dbos_client::cron {
+
+// Local wall-clock time of an instant in the schedule's time zone, supplied by the caller.
+struct WallClock {
+  int year, month, day, hour, minute, second;
+};
+typedef void (*WallFn)(long long ms, void *ctx, WallClock *out);
+
+// The instants in [start_ms, end_ms) at which DBOS's backfillSchedule fires `pattern` (its
+// TimeMatcher: local wall-clock matching, DST gaps skipped and repeats fired under both
+// offsets), ascending, into out[0..max). Returns their count, or -1 when there are more than
+// max. `pattern` must be valid (validate() first).
+long occurrences(const char *pattern, long long start_ms, long long end_ms, WallFn wall, void *ctx, long long *out,
+                 long max);
+
+}  // namespace dbos_client::cron

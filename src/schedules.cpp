@@ -524,14 +524,14 @@ DBOS_FUNCTION(dbos_apply_schedules) {
   PG_RETURN_VOID();
 }
 
-// dbos.trigger_schedule(schedule_name) RETURNS text: runs the schedule's workflow now, as
-// DBOSClient.triggerSchedule: ID "sched-<name>-trigger-<ISO time>", arguments [now, context]
-// in DBOS's superjson form (the time revived as a Date), on the schedule's queue (default
-// the internal queue), owned by the schedule's application, with the schedule's name.
-DBOS_FUNCTION(dbos_trigger_schedule) {
-  char *name = name_arg(fcinfo, 0);
-  MemoryContext caller = CurrentMemoryContext;
-  const Profile *p = connect_schedules(false, false, false, false);
+namespace {
+
+// The fields of a schedule that running it needs (SPI values, NUL-terminated; nullptr for NULL).
+struct Scheduled {
+  const char *name, *workflow, *workflow_class, *schedule, *context, *tz, *queue, *app;
+};
+
+Scheduled fetch_schedule(const Profile *p, const char *name) {
   Datum v[SC_COUNT];
   char n[SC_COUNT];
   memset(n, 'n', sizeof n);
@@ -540,37 +540,56 @@ DBOS_FUNCTION(dbos_trigger_schedule) {
   if (SPI_processed == 0) raise_unknown_schedule(name);
   HeapTuple t = SPI_tuptable->vals[0];
   TupleDesc d = SPI_tuptable->tupdesc;
-  char *workflow = SPI_getvalue(t, d, 3), *cls = SPI_getvalue(t, d, 4), *context = SPI_getvalue(t, d, 7),
-       *queue = SPI_getvalue(t, d, 11), *app = SPI_getvalue(t, d, 12);
+  Scheduled s = {name,
+                 SPI_getvalue(t, d, 3),
+                 SPI_getvalue(t, d, 4),
+                 SPI_getvalue(t, d, 5),
+                 SPI_getvalue(t, d, 7),
+                 SPI_getvalue(t, d, 10),
+                 SPI_getvalue(t, d, 11),
+                 SPI_getvalue(t, d, 12)};
   SPI_freetuptable(SPI_tuptable);
-  if (!context || !strstr(context, "\"__dbos_serializer\""))
+  if (!s.context || !strstr(s.context, "\"__dbos_serializer\""))
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                    errmsg("cannot trigger schedule \"%s\": its context is not in DBOS TypeScript's JSON form", name),
+                    errmsg("cannot run schedule \"%s\": its context is not in DBOS TypeScript's JSON form", name),
                     errdetail("The context was written by another serializer."),
-                    errhint("Trigger it from the application that registered it.")));
-  int64 now = epoch_ms_now();
-  time_t secs = (time_t)(now / 1000);
+                    errhint("Run it from the application that registered it.")));
+  return s;
+}
+
+// ISO 8601 text of an instant, as JavaScript's Date.toISOString writes it.
+void iso_time(int64 ms, char *buf, size_t size) {
+  time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
   struct tm tm;
   gmtime_r(&secs, &tm);
-  char iso[40];
-  size_t len = strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(iso + len, sizeof iso - len, ".%03dZ", (int)(now % 1000));
+  size_t len = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf + len, size - len, ".%03dZ", (int)(((ms % 1000) + 1000) % 1000));
+}
+
+// Enqueues the schedule's workflow for `iso` under `workflow_id`, as DBOS's
+// enqueueScheduledWorkflow: [Date, context] in superjson, the schedule's queue (default the
+// internal queue), its owner, its name; an existing ID is left alone.
+const char *enqueue_scheduled(const Profile *p, const Scheduled *s, const char *workflow_id, const char *iso) {
+  Datum v[SC_COUNT];
+  char n[SC_COUNT];
+  memset(n, 'n', sizeof n);
+  v[SC_NAME] = CStringGetTextDatum(s->name), n[SC_NAME] = ' ';
   v[SC_WHEN] = CStringGetTextDatum(iso), n[SC_WHEN] = ' ';
-  v[SC_CONTEXT] = CStringGetTextDatum(context), n[SC_CONTEXT] = ' ';
+  v[SC_CONTEXT] = CStringGetTextDatum(s->context), n[SC_CONTEXT] = ' ';
   run_statement(statement(p, S_SCHED_TRIGGER_INPUTS), v, n, true, SPI_OK_SELECT);
   char *inputs = SPI_processed > 0 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : nullptr;
   SPI_freetuptable(SPI_tuptable);
   if (!inputs)
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                    errmsg("cannot trigger schedule \"%s\": its context has references SQL cannot rewrite", name),
-                    errhint("Trigger it from the application that registered it.")));
+                    errmsg("cannot run schedule \"%s\": its context has references SQL cannot rewrite", s->name),
+                    errhint("Run it from the application that registered it.")));
   EnqueueRow row = {};
-  row.workflow_id = psprintf("sched-%s-trigger-%s", name, iso);
-  row.workflow_name = workflow;
-  row.workflow_class = cls && *cls ? cls : nullptr;
-  row.queue_name = queue && *queue ? queue : kInternalQueue;
+  row.workflow_id = workflow_id;
+  row.workflow_name = s->workflow;
+  row.workflow_class = s->workflow_class && *s->workflow_class ? s->workflow_class : nullptr;
+  row.queue_name = s->queue && *s->queue ? s->queue : kInternalQueue;
   row.app_version = setting_app_version();
-  row.application_name = app ? app : setting_application_name();
+  row.application_name = s->app ? s->app : setting_application_name();
   row.timeout_ms = -1;
   row.serialization = payloads::format_tag(payloads::Format::js_superjson);
   row.inputs = CStringGetTextDatum(inputs);
@@ -581,9 +600,74 @@ DBOS_FUNCTION(dbos_trigger_schedule) {
     v[SC_WORKFLOW_ID] = CStringGetTextDatum(id), n[SC_WORKFLOW_ID] = ' ';
     run_statement(statement(p, S_SCHED_MARK), v, n, false, SPI_OK_UPDATE);
   }
+  return id;
+}
+
+void wall_clock(long long ms, void *ctx, cron::WallClock *out) {
+  pg_time_t t = (pg_time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  struct pg_tm *tm = pg_localtime(&t, (pg_tz *)ctx);
+  if (!tm) {
+    *out = {};
+    return;
+  }
+  *out = {tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec};
+}
+
+constexpr long kMaxBackfill = 100000;
+
+}  // namespace
+
+// dbos.trigger_schedule(schedule_name) RETURNS text: runs the schedule's workflow now, as
+// DBOSClient.triggerSchedule: ID "sched-<name>-trigger-<ISO time>".
+DBOS_FUNCTION(dbos_trigger_schedule) {
+  char *name = name_arg(fcinfo, 0);
+  MemoryContext caller = CurrentMemoryContext;
+  const Profile *p = connect_schedules(false, false, false, false);
+  Scheduled s = fetch_schedule(p, name);
+  char iso[40];
+  iso_time(epoch_ms_now(), iso, sizeof iso);
+  const char *id = enqueue_scheduled(p, &s, psprintf("sched-%s-trigger-%s", name, iso), iso);
   MemoryContext spi = MemoryContextSwitchTo(caller);
   text *out = cstring_to_text(id);
   MemoryContextSwitchTo(spi);
   SPI_finish();
   PG_RETURN_TEXT_P(out);
+}
+
+// dbos.backfill_schedule(schedule_name, start_time, end_time) RETURNS text[]: enqueues the
+// runs the schedule would have made in [start_time, end_time), as DBOSClient.backfillSchedule:
+// IDs "sched-<name>-<ISO time>" (a run that exists is left alone), in its time zone (none:
+// the session's TimeZone, where DBOS uses the worker's local zone).
+DBOS_FUNCTION(dbos_backfill_schedule) {
+  char *name = name_arg(fcinfo, 0);
+  if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("start_time and end_time must not be null")));
+  int64 start_ms = timestamp_to_epoch_ms(PG_GETARG_TIMESTAMPTZ(1)), end_ms = timestamp_to_epoch_ms(PG_GETARG_TIMESTAMPTZ(2));
+  MemoryContext caller = CurrentMemoryContext;
+  const Profile *p = connect_schedules(false, false, false, false);
+  Scheduled s = fetch_schedule(p, name);
+  cron::validate(s.schedule);
+  pg_tz *tz = s.tz && *s.tz ? pg_tzset(s.tz) : session_timezone;
+  if (!tz) check_timezone(s.tz);
+  long long *times = (long long *)palloc(sizeof(long long) * kMaxBackfill);
+  long count = cron::occurrences(s.schedule, start_ms, end_ms, wall_clock, tz, times, kMaxBackfill);
+  if (count < 0)
+    ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                    errmsg("backfill of schedule \"%s\" would enqueue more than %ld workflows", name, kMaxBackfill),
+                    errhint("Backfill a shorter period at a time.")));
+  Datum *ids = (Datum *)palloc(sizeof(Datum) * (count + 1));
+  for (long i = 0; i < count; i++) {
+    CHECK_FOR_INTERRUPTS();
+    char iso[40];
+    iso_time(times[i], iso, sizeof iso);
+    const char *id = enqueue_scheduled(p, &s, psprintf("sched-%s-%s", name, iso), iso);
+    MemoryContext spi = MemoryContextSwitchTo(caller);
+    ids[i] = CStringGetTextDatum(id);
+    MemoryContextSwitchTo(spi);
+  }
+  MemoryContext spi = MemoryContextSwitchTo(caller);
+  ArrayType *result = construct_array(ids, (int)count, TEXTOID, -1, false, TYPALIGN_INT);
+  MemoryContextSwitchTo(spi);
+  SPI_finish();
+  PG_RETURN_ARRAYTYPE_P(result);
 }

@@ -192,4 +192,46 @@ module.exports = (test, h) => {
     assert.deepEqual({ ...viaSql, class_name: viaSql.class_name || '' }, { ...viaClient, class_name: viaClient.class_name || '' });
     await h.q(`SELECT dbos.delete_schedule($1), dbos.delete_schedule($2)`, [a, b]);
   });
+
+  test('schedules_backfill_from_sql_matches_dbosclient_backfill', async () => {
+    // The same schedules backfilled by SQL and by DBOSClient give the same runs (DBOS's IDs
+    // carry the instants): local wall-clock matching, DST gaps and repeats, L/W/# days. On a
+    // queue no worker polls, then removed.
+    const cases = [
+      ['0 30 2 * * *', 'America/New_York', '2026-03-06T00:00:00Z', '2026-03-11T00:00:00Z'],
+      ['0 30 1 * * *', 'America/New_York', '2026-10-30T00:00:00Z', '2026-11-04T00:00:00Z'],
+      ['*/20 * * * *', 'Asia/Kolkata', '2026-01-01T00:00:00Z', '2026-01-01T06:00:00Z'],
+      ['0 0 L * *', 'UTC', '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z'],
+      ['0 0 15W * *', 'Europe/Paris', '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z'],
+      ['0 0 LW * *', 'Europe/Paris', '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z'],
+      ['0 0 L-3 * *', 'UTC', '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z'],
+      ['0 0 * * 1#2', 'Australia/Lord_Howe', '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z'],
+      ['0 0 0 29 2 *', 'UTC', '2024-01-01T00:00:00Z', '2033-01-01T00:00:00Z'],
+      ['30 59 23 * * 5L', 'Pacific/Chatham', '2026-01-01T00:00:00Z', '2026-07-01T00:00:00Z'],
+      ['0 */7 22-2 * * *', 'Europe/London', '2026-03-27T00:00:00Z', '2026-03-31T00:00:00Z'],
+      ['15 10 * * sat,sun', 'America/Sao_Paulo', '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z'],
+    ];
+    const client = h.dbosClient();
+    const names = [];
+    let total = 0;
+    try {
+      for (const [i, [cron, tz, start, end]] of cases.entries()) {
+        const name = h.wid(`bf-${i}`);
+        names.push(name);
+        await h.q(`SELECT dbos.create_schedule($1, 'echo', $2, '{"i": 1}', cron_timezone => $3, queue_name => 'interop_parked')`,
+          [name, cron, tz]);
+        const sql = await h.val(`SELECT dbos.backfill_schedule($1, $2::timestamptz, $3::timestamptz) AS ids`, [name, start, end]);
+        const viaClient = (await client.backfillSchedule(name, new Date(start), new Date(end))).map((x) => x.workflowID);
+        assert.deepEqual(sql, viaClient, `${cron} in ${tz} from ${start} to ${end}`);
+        assert.ok(sql.length > 0, `${cron} in ${tz} runs at least once`);
+        total += sql.length;
+      }
+      h.info(`backfill: ${cases.length} schedules, ${total} runs, the same from SQL and DBOSClient`);
+    } finally {
+      await h.q(`DELETE FROM dbos.workflow_input WHERE workflow_uuid IN
+                   (SELECT workflow_uuid FROM dbos.workflow_status WHERE schedule_name = ANY($1))`, [names]);
+      await h.q(`DELETE FROM dbos.workflow_status WHERE schedule_name = ANY($1)`, [names]);
+      await h.q(`SELECT dbos.delete_schedule(n) FROM unnest($1::text[]) n`, [names]);
+    }
+  });
 };
