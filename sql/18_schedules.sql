@@ -112,6 +112,27 @@ SELECT regress.error_of($$SELECT dbos.trigger_schedule('nope')$$);
 DELETE FROM dbos.workflow_input WHERE workflow_uuid IN (SELECT workflow_uuid FROM dbos.workflow_status WHERE schedule_name = 'sch-t');
 DELETE FROM dbos.workflow_status WHERE schedule_name = 'sch-t';
 
+-- backfill: the runs of a period in the schedule's time zone, DBOS's IDs, existing runs left
+-- alone; a DST gap skips its local time, a repeated hour runs twice.
+SELECT dbos.create_schedule('sch-b', 'tick', '0 30 1 * * *', '{"b": 1}', cron_timezone => 'America/New_York',
+                            queue_name => 'schedQ') IS NOT NULL;
+SELECT unnest(dbos.backfill_schedule('sch-b', '2026-10-31 00:00Z', '2026-11-03 00:00Z')) AS fall_back;
+SELECT dbos.update_schedule('sch-b', schedule => '0 30 2 * * *');
+SELECT unnest(dbos.backfill_schedule('sch-b', '2026-03-07 00:00Z', '2026-03-10 00:00Z')) AS spring_forward;
+SELECT dbos.update_schedule('sch-b', schedule => '0 30 1 * * *');
+SELECT cardinality(dbos.backfill_schedule('sch-b', '2026-10-31 00:00Z', '2026-11-03 00:00Z')) AS again;
+SELECT count(*) AS workflows FROM dbos.workflow_status WHERE schedule_name = 'sch-b';  -- 4 + 2: none added
+SELECT s.status, s.queue_name, s.serialization, i.inputs::jsonb -> 'json' AS args
+FROM dbos.workflow_status s JOIN dbos.workflow_input i USING (workflow_uuid)
+WHERE s.workflow_uuid = 'sched-sch-b-2026-11-01T06:30:00.000Z';
+SELECT dbos.backfill_schedule('sch-b', '2026-01-01 00:00Z', '2026-01-01 00:00Z') AS empty_period;
+SELECT dbos.update_schedule('sch-b', schedule => '* * * * * *');
+SELECT regress.error_of($$SELECT dbos.backfill_schedule('sch-b', '2026-01-01 00:00Z', '2026-01-03 00:00Z')$$);
+SELECT regress.error_of($$SELECT dbos.backfill_schedule('sch-b', NULL, '2026-01-03 00:00Z')$$);
+SELECT regress.error_of($$SELECT dbos.backfill_schedule('nope', '2026-01-01', '2026-01-02')$$);
+DELETE FROM dbos.workflow_input WHERE workflow_uuid IN (SELECT workflow_uuid FROM dbos.workflow_status WHERE schedule_name = 'sch-b');
+DELETE FROM dbos.workflow_status WHERE schedule_name = 'sch-b';
+
 DROP TABLE sched_before;
 DELETE FROM dbos.workflow_schedules;
 
