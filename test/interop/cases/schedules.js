@@ -146,6 +146,11 @@ module.exports = (test, h) => {
         return r.rows[0];
       }, 20000, 200);
       assert.ok(fired.workflow_uuid.startsWith(`sched-${name}-`), `DBOS's ID for a fired schedule (${fired.workflow_uuid})`);
+      // On time: a whole second of the schedule, and the workflow not started before it.
+      const at = Date.parse(fired.workflow_uuid.slice(`sched-${name}-`.length));
+      assert.equal(at % 1000, 0, 'fired for a whole second');
+      const st = await h.statusRow(fired.workflow_uuid);
+      assert.ok(Number(st.created_at) >= at, `enqueued at or after its time (${Number(st.created_at) - at} ms)`);
       assert.equal(fired.application_name, app);
       const out = await h.getResult(fired.workflow_uuid);
       assert.deepEqual(out.types, ['Date', 'object'], 'run with the scheduled time and the context');
