@@ -32,7 +32,7 @@ int setting_wait_recheck_ms();           // safety re-check of a wait woken at c
 // --- schema_profile.cpp ---------------------------------------------------------------------
 enum TableId {
   T_STATUS, T_INPUT, T_OUTPUT, T_NOTIFICATIONS, T_EVENTS, T_QUEUES, T_MIGRATIONS, T_STEPS,
-  T_STREAMS, T_EVENTS_HISTORY, T_COUNT
+  T_STREAMS, T_EVENTS_HISTORY, T_SCHEDULES, T_COUNT
 };
 
 // The DBOS layout found in the system schema, detected once per backend and schema.
@@ -95,6 +95,20 @@ enum StatementId {
   S_STEPS,            // operation_outputs of a workflow
   S_EVENTS_ALL,       // every event of a workflow
   S_STREAM,           // stream entries from an offset
+  S_DEBOUNCE_BOUNCE,  // debounce (1.3): extend the key's DELAYED debounced workflow, new inputs
+  S_DEBOUNCE_INPUT,   //   its input row (109 and later), replaced
+  S_DEBOUNCE_HOLDER,  //   who holds (queue, debounce key)
+  S_DEBOUNCE_MARK,    //   flag a workflow just enqueued as debounced, with its deadline
+  S_SCHED_OWNER,      // schedules (1.3): the owner of a schedule name, if it exists
+  S_SCHED_INSERT,     //   a new schedule, nothing on conflict
+  S_SCHED_UPSERT,     //   applySchedules: insert or update the definition
+  S_SCHED_GET,        //   one schedule
+  S_SCHED_LIST,       //   filtered, by name
+  S_SCHED_UPDATE,     //   the definition fields given
+  S_SCHED_SET_STATUS, //   pause / resume
+  S_SCHED_DELETE,
+  S_SCHED_TRIGGER_INPUTS,  //   triggerSchedule: [scheduled time, context] in superjson
+  S_SCHED_MARK,            //   the schedule_name of a workflow it enqueued
   S_COUNT
 };
 // Enqueue parameter positions (1-based in SQL, 0-based here).
@@ -229,5 +243,30 @@ void workflow_info_values(HeapTuple row, TupleDesc desc, Datum *values, bool *nu
 // {"op", "schema", "table", "new", "old"}; new_json/old_json are JSON text or nullptr.
 Datum row_change_inputs_text(const char *op, const char *schema, const char *table,
                              const char *new_json, const char *old_json);
+
+// --- debounce.cpp (1.3) ------------------------------------------------------------------------
+// Parameters of the debounce statements.
+enum DebounceParam {
+  DP_DELAY_UNTIL, DP_SERIALIZATION, DP_NAME, DP_CLASS, DP_QUEUE, DP_DEDUP, DP_APP_NAME, DP_NOW_MS,
+  DP_INPUTS, DP_ID, DP_DEADLINE, DP_COUNT
+};
+void debounce_bounce_text(const Profile *p, StatementId id, StringInfo sql);
+void debounce_input_text(const Profile *p, StatementId id, StringInfo sql);
+void debounce_holder_text(const Profile *p, StatementId id, StringInfo sql);
+void debounce_mark_text(const Profile *p, StatementId id, StringInfo sql);
+// One debounce: `row` as for enqueue_row (workflow_id: the ID a new workflow gets, nullptr
+// for a new UUID; deduplication_id, delay and return_existing are set here), `key` the
+// caller's debounce key. Extends the key's DELAYED workflow or enqueues a debounced one, as
+// DebouncerClient.debounce; returns the workflow's ID. Raises 0A000 on an old schema.
+const char *debounce_row(const Profile *p, const EnqueueRow *row, const char *key, int64 period_ms,
+                         int64 deadline_ms);
+
+// --- schedules.cpp (1.3) -----------------------------------------------------------------------
+enum ScheduleParam {
+  SC_ID, SC_NAME, SC_WORKFLOW, SC_CLASS, SC_SCHEDULE, SC_STATUS, SC_CONTEXT, SC_BACKFILL, SC_TZ, SC_QUEUE,
+  SC_APP, SC_SET_CONTEXT, SC_SET_TZ, SC_SET_QUEUE, SC_STATUSES, SC_NAMES, SC_PATTERNS, SC_APPS, SC_WHEN,
+  SC_WORKFLOW_ID, SC_COUNT
+};
+void schedule_text(const Profile *p, StatementId id, StringInfo sql);
 
 }  // namespace dbos_client

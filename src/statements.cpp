@@ -60,6 +60,18 @@ const Param kEventParams[] = {{"id", TEXTOID}, {"key", TEXTOID}};
 const Param kDedupParams[] = {{"queue", TEXTOID}, {"dedup", TEXTOID}};
 const Param kQueueParam[] = {{"queue", TEXTOID}};
 const Param kStreamParams[] = {{"id", TEXTOID}, {"key", TEXTOID}, {"from_offset", INT4OID}};
+const Param kDebounceParams[] = {{"delay_until", INT8OID}, {"serialization", TEXTOID}, {"name", TEXTOID},
+                                 {"class", TEXTOID},       {"queue", TEXTOID},         {"dedup", TEXTOID},
+                                 {"app_name", TEXTOID},    {"now_ms", INT8OID},        {"inputs", TEXTOID},
+                                 {"id", TEXTOID},          {"deadline", INT8OID}};
+static_assert(lengthof(kDebounceParams) == DP_COUNT, "one entry per DebounceParam");
+const Param kScheduleParams[] = {
+    {"id", TEXTOID},         {"name", TEXTOID},          {"workflow", TEXTOID},      {"class", TEXTOID},
+    {"schedule", TEXTOID},   {"status", TEXTOID},        {"context", TEXTOID},       {"backfill", BOOLOID},
+    {"tz", TEXTOID},         {"queue", TEXTOID},         {"app", TEXTOID},           {"set_context", BOOLOID},
+    {"set_tz", BOOLOID},     {"set_queue", BOOLOID},     {"statuses", TEXTARRAYOID}, {"names", TEXTARRAYOID},
+    {"patterns", TEXTARRAYOID}, {"apps", TEXTARRAYOID},  {"when", TEXTOID},          {"workflow_id", TEXTOID}};
+static_assert(lengthof(kScheduleParams) == SC_COUNT, "one entry per ScheduleParam");
 
 const char *const kMsToTimestamp = "pg_catalog.to_timestamp(%s::pg_catalog.int8 OPERATOR(pg_catalog./) 1000.0)";
 const char *const kNotFinished = "NOT (status OPERATOR(pg_catalog.=) ANY ('{SUCCESS,ERROR}'::pg_catalog.text[]))";
@@ -524,6 +536,20 @@ const StatementDef kCatalogue[] = {
     {S_STEPS, PARAMS(kIdParam), steps_text},
     {S_EVENTS_ALL, PARAMS(kIdParam), events_all_text},
     {S_STREAM, PARAMS(kStreamParams), stream_text},
+    {S_DEBOUNCE_BOUNCE, PARAMS(kDebounceParams), debounce_bounce_text},
+    {S_DEBOUNCE_INPUT, PARAMS(kDebounceParams), debounce_input_text},
+    {S_DEBOUNCE_HOLDER, PARAMS(kDebounceParams), debounce_holder_text},
+    {S_DEBOUNCE_MARK, PARAMS(kDebounceParams), debounce_mark_text},
+    {S_SCHED_OWNER, PARAMS(kScheduleParams), schedule_text},
+    {S_SCHED_INSERT, PARAMS(kScheduleParams), schedule_text},
+    {S_SCHED_UPSERT, PARAMS(kScheduleParams), schedule_text},
+    {S_SCHED_GET, PARAMS(kScheduleParams), schedule_text},
+    {S_SCHED_LIST, PARAMS(kScheduleParams), schedule_text},
+    {S_SCHED_UPDATE, PARAMS(kScheduleParams), schedule_text},
+    {S_SCHED_SET_STATUS, PARAMS(kScheduleParams), schedule_text},
+    {S_SCHED_DELETE, PARAMS(kScheduleParams), schedule_text},
+    {S_SCHED_TRIGGER_INPUTS, PARAMS(kScheduleParams), schedule_text},
+    {S_SCHED_MARK, PARAMS(kScheduleParams), schedule_text},
 };
 static_assert(lengthof(kCatalogue) == S_COUNT, "one catalogue entry per StatementId");
 

@@ -49,6 +49,8 @@ struct TriggerConfig {
   TupleDesc projection;  // blessed descriptor of `columns`
   Columns when_changed;  // UPDATE enqueues only when one of these changed
   Oid *when_changed_eq;  // their types' equality functions (InvalidOid: compare bytes)
+  AttrNumber debounce_column;                  // 1.3: debounce by this column (0: none)
+  int64 debounce_period_ms, debounce_timeout_ms;  // -1: none
 };
 
 HTAB *configs = nullptr;
@@ -178,6 +180,8 @@ void parse_config(TriggerData *td, TriggerConfig *c) {
   c->schema = get_namespace_name(RelationGetNamespace(rel));
   c->table = pstrdup(RelationGetRelationName(rel));
   c->timeout_ms = -1;
+  c->debounce_period_ms = c->debounce_timeout_ms = -1;
+  const char *debounce_arg = nullptr;
   for (int i = 3; i < tg->tgnargs; i++) {
     const char *arg = tg->tgargs[i];
     const char *eq = strchr(arg, '=');
@@ -218,11 +222,27 @@ void parse_config(TriggerData *td, TriggerConfig *c) {
         c->when_changed_eq[k] = OidIsValid(type->eq_opr) ? get_opcode(type->eq_opr) : InvalidOid;
       }
     }
+    else if (!strcmp(name, "debounce_column"))
+      c->debounce_column = key_column(tg, rel, arg, value), debounce_arg = arg;
+    else if (!strcmp(name, "debounce_period"))
+      c->debounce_period_ms = interval_ms(tg, rel, arg, value, true), debounce_arg = arg;
+    else if (!strcmp(name, "debounce_timeout"))
+      c->debounce_timeout_ms = interval_ms(tg, rel, arg, value, true), debounce_arg = arg;
     else
       bad_argument(tg, rel, arg, ERRCODE_INVALID_PARAMETER_VALUE,
                    "Known options: workflow_id_column, deduplication_column, partition_column, "
-                   "priority, app_version, application_name, delay, timeout, columns, when_changed.");
+                   "priority, app_version, application_name, delay, timeout, columns, when_changed, "
+                   "debounce_column, debounce_period, debounce_timeout.");
   }
+  // A debounce owns the deduplication ID and the delay, and has no priority or partition
+  // (DebouncerClient refuses them too).
+  if (debounce_arg && (!c->debounce_column || c->debounce_period_ms < 0))
+    bad_argument(tg, rel, debounce_arg, ERRCODE_INVALID_PARAMETER_VALUE,
+                 "Debouncing needs both debounce_column and debounce_period (debounce_timeout is optional).");
+  if (c->debounce_column && (c->dedup_column || c->delay_ms > 0 || c->priority != 0 || c->partition_column))
+    bad_argument(tg, rel, debounce_arg, ERRCODE_INVALID_PARAMETER_VALUE,
+                 "A debounced trigger cannot also take deduplication_column, delay, priority or partition_column: "
+                 "the debounce key is the deduplication ID and the period is the delay.");
   if (c->columns.count > 0) {
     TupleDesc desc = RelationGetDescr(rel);
     TupleDesc proj = CreateTemplateTupleDesc(c->columns.count);
@@ -337,7 +357,7 @@ const char *op_name(TriggerEvent event) {
 
 // One row change, ready to enqueue (values in the current memory context).
 struct Change {
-  char *workflow_id, *dedup, *partition;
+  char *workflow_id, *dedup, *partition, *debounce_key;
   Datum inputs;
 };
 
@@ -367,6 +387,12 @@ void row_keys(const TriggerConfig *c, TupleDesc desc, HeapTuple row, Change *ch)
   if (ch->dedup && !*ch->dedup) bad_key(c, desc, c->dedup_column, "deduplication", ch->dedup);
   ch->partition = column_text(row, desc, c->partition_column);
   if (ch->partition && !*ch->partition) bad_key(c, desc, c->partition_column, "partition", ch->partition);
+  ch->debounce_key = column_text(row, desc, c->debounce_column);
+  if (c->debounce_column && !ch->debounce_key)
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                    errmsg("debounce column \"%s\" is NULL in a row of table \"%s\"",
+                           NameStr(TupleDescAttr(desc, c->debounce_column - 1)->attname), c->table),
+                    errhint("Make the column NOT NULL, or skip such rows with a WHEN clause on the trigger.")));
   check_key_sizes(c->queue, ch->workflow_id, ch->dedup, ch->partition,
                   c->application_name ? c->application_name : setting_application_name());
 }
@@ -398,6 +424,13 @@ EnqueueRow row_for(const TriggerConfig *c, const Change *ch) {
   row.inputs = ch->inputs;
   row.new_id = c->id_column == 0;
   return row;
+}
+
+// 1.3: a row of a debounced trigger, as dbos.debounce with the row's key column: a workflow
+// ID from workflow_id_column is used only when the call starts a new workflow.
+void debounce_one(const TriggerConfig *c, const Profile *p, EnqueueRow *row, const Change *ch) {
+  row->workflow_id = c->id_column ? ch->workflow_id : nullptr;
+  (void)debounce_row(p, row, ch->debounce_key, c->debounce_period_ms, c->debounce_timeout_ms);
 }
 
 // One chunk of a statement's rows, written with set-based statements.
@@ -442,7 +475,7 @@ bool next_change(Tuplestorestate *news, Tuplestorestate *olds, TupleTableSlot *n
 // when_changed filter skips are not checked, as a row-level trigger would not see them.
 void check_statement_keys(const TriggerConfig *c, TupleDesc desc, Tuplestorestate *news, Tuplestorestate *olds,
                           TupleTableSlot *new_slot, TupleTableSlot *old_slot, MemoryContext scratch) {
-  if (!c->id_column && !c->dedup_column && !c->partition_column) return;
+  if (!c->id_column && !c->dedup_column && !c->partition_column && !c->debounce_column) return;
   if (news) tuplestore_rescan(news);
   if (olds) tuplestore_rescan(olds);
   HeapTuple new_tuple, old_tuple;
@@ -502,6 +535,13 @@ void write_statement_rows(TriggerData *td, const TriggerConfig *c, const Profile
       if (keep) {
         MemoryContextSwitchTo(rows);  // what a chunk keeps until it is written
         Change ch = describe(c, rel, op, old_tuple, new_tuple);
+        if (c->debounce_column) {  // one key at a time, in row order: each meets the one before
+          EnqueueRow row = row_for(c, &ch);
+          debounce_one(c, p, &row, &ch);
+          MemoryContextSwitchTo(caller);
+          MemoryContextReset(rows);
+          continue;
+        }
         chunk.ids[chunk.count] = ch.workflow_id;
         chunk.dedups[chunk.count] = ch.dedup;
         chunk.partitions[chunk.count] = ch.partition;
@@ -572,7 +612,8 @@ DBOS_FUNCTION(dbos_enqueue_trigger) {
     if (changed(c, old_tuple, new_tuple, RelationGetDescr(rel))) {
       Change ch = describe(c, rel, op_name(event), old_tuple, new_tuple);
       EnqueueRow row = row_for(c, &ch);
-      (void)enqueue_row(p, &row);
+      if (c->debounce_column) debounce_one(c, p, &row, &ch);
+      else (void)enqueue_row(p, &row);
     }
   } else {
     write_statement_rows(td, c, p);

@@ -1,0 +1,123 @@
+\echo Use "ALTER EXTENSION dbos_client UPDATE TO '1.3'" to load this file. \quit
+
+-- schedules and debouncing (1.3)
+
+CREATE FUNCTION dbos.debounce(
+    debounce_key     text,
+    period           interval,
+    workflow_name    text,
+    args             jsonb    DEFAULT '[]',
+    workflow_class   text     DEFAULT NULL,
+    queue_name       text     DEFAULT NULL,
+    debounce_timeout interval DEFAULT NULL,
+    workflow_id      text     DEFAULT NULL,
+    app_version      text     DEFAULT NULL,
+    timeout          interval DEFAULT NULL,
+    application_name text     DEFAULT NULL,
+    serialization    text     DEFAULT NULL,
+    named_args       jsonb    DEFAULT NULL
+) RETURNS text
+AS 'MODULE_PATHNAME', 'dbos_debounce' LANGUAGE C VOLATILE;
+
+GRANT EXECUTE ON FUNCTION
+    dbos.debounce(text, interval, text, jsonb, text, text, interval, text, text, interval, text, text, jsonb)
+TO PUBLIC;
+
+COMMENT ON FUNCTION dbos.debounce(text, interval, text, jsonb, text, text, interval, text, text, interval, text, text, jsonb) IS
+    'Debounce a DBOS workflow by key (DebouncerClient.debounce): it runs once, a period after the last call, with the last arguments; returns its ID';
+
+CREATE TYPE dbos.schedule_info AS (
+    schedule_id        text,
+    schedule_name      text,
+    workflow_name      text,
+    workflow_class     text,
+    schedule           text,
+    status             text,
+    context            jsonb,
+    last_fired_at      text,
+    automatic_backfill boolean,
+    cron_timezone      text,
+    queue_name         text,
+    application_name   text
+);
+
+CREATE FUNCTION dbos.create_schedule(
+    schedule_name      text,
+    workflow_name      text,
+    schedule           text,
+    context            jsonb   DEFAULT NULL,
+    workflow_class     text    DEFAULT NULL,
+    automatic_backfill boolean DEFAULT false,
+    cron_timezone      text    DEFAULT NULL,
+    queue_name         text    DEFAULT NULL,
+    application_name   text    DEFAULT NULL
+) RETURNS text
+AS 'MODULE_PATHNAME', 'dbos_create_schedule' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION dbos.get_schedule(schedule_name text) RETURNS dbos.schedule_info
+AS 'MODULE_PATHNAME', 'dbos_get_schedule' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION dbos.list_schedules(
+    status               text[] DEFAULT NULL,
+    workflow_name        text[] DEFAULT NULL,
+    schedule_name_prefix text[] DEFAULT NULL,
+    application_name     text[] DEFAULT NULL
+) RETURNS SETOF dbos.schedule_info
+AS 'MODULE_PATHNAME', 'dbos_list_schedules' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION dbos.update_schedule(
+    schedule_name      text,
+    schedule           text    DEFAULT NULL,
+    context            jsonb   DEFAULT NULL,
+    automatic_backfill boolean DEFAULT NULL,
+    cron_timezone      text    DEFAULT NULL,
+    queue_name         text    DEFAULT NULL
+) RETURNS void
+AS 'MODULE_PATHNAME', 'dbos_update_schedule' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION dbos.pause_schedule(schedule_name text) RETURNS void
+AS 'MODULE_PATHNAME', 'dbos_pause_schedule' LANGUAGE C VOLATILE;
+CREATE FUNCTION dbos.resume_schedule(schedule_name text) RETURNS void
+AS 'MODULE_PATHNAME', 'dbos_resume_schedule' LANGUAGE C VOLATILE;
+CREATE FUNCTION dbos.delete_schedule(schedule_name text) RETURNS void
+AS 'MODULE_PATHNAME', 'dbos_delete_schedule' LANGUAGE C VOLATILE;
+CREATE FUNCTION dbos.apply_schedules(schedules jsonb) RETURNS void
+AS 'MODULE_PATHNAME', 'dbos_apply_schedules' LANGUAGE C VOLATILE;
+
+GRANT USAGE ON TYPE dbos.schedule_info TO PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    dbos.create_schedule(text, text, text, jsonb, text, boolean, text, text, text),
+    dbos.get_schedule(text),
+    dbos.list_schedules(text[], text[], text[], text[]),
+    dbos.update_schedule(text, text, jsonb, boolean, text, text),
+    dbos.pause_schedule(text),
+    dbos.resume_schedule(text),
+    dbos.delete_schedule(text),
+    dbos.apply_schedules(jsonb)
+TO PUBLIC;
+
+COMMENT ON TYPE dbos.schedule_info IS 'A DBOS workflow schedule as dbos.get_schedule and dbos.list_schedules return it';
+COMMENT ON FUNCTION dbos.create_schedule(text, text, text, jsonb, text, boolean, text, text, text) IS
+    'Register a cron schedule that DBOS workers fire (DBOSClient.createSchedule); returns its ID';
+COMMENT ON FUNCTION dbos.get_schedule(text) IS 'A workflow schedule (DBOSClient.getSchedule); NULL when unknown';
+COMMENT ON FUNCTION dbos.list_schedules(text[], text[], text[], text[]) IS
+    'Workflow schedules matching the filters, by name (DBOSClient.listSchedules)';
+COMMENT ON FUNCTION dbos.update_schedule(text, text, jsonb, boolean, text, text) IS
+    'Change the given fields of a schedule (DBOSClient.updateSchedule)';
+COMMENT ON FUNCTION dbos.pause_schedule(text) IS 'Stop firing a schedule (DBOSClient.pauseSchedule)';
+COMMENT ON FUNCTION dbos.resume_schedule(text) IS 'Fire a paused schedule again (DBOSClient.resumeSchedule)';
+COMMENT ON FUNCTION dbos.delete_schedule(text) IS 'Delete a schedule (DBOSClient.deleteSchedule)';
+COMMENT ON FUNCTION dbos.apply_schedules(jsonb) IS
+    'Create or replace the definitions of several schedules at once (DBOSClient.applySchedules)';
+
+CREATE FUNCTION dbos.trigger_schedule(schedule_name text) RETURNS text
+AS 'MODULE_PATHNAME', 'dbos_trigger_schedule' LANGUAGE C VOLATILE;
+GRANT EXECUTE ON FUNCTION dbos.trigger_schedule(text) TO PUBLIC;
+COMMENT ON FUNCTION dbos.trigger_schedule(text) IS
+    'Run a schedule''s workflow now (DBOSClient.triggerSchedule); returns the workflow ID';
+
+CREATE FUNCTION dbos.backfill_schedule(schedule_name text, start_time timestamptz, end_time timestamptz) RETURNS text[]
+AS 'MODULE_PATHNAME', 'dbos_backfill_schedule' LANGUAGE C VOLATILE;
+GRANT EXECUTE ON FUNCTION dbos.backfill_schedule(text, timestamptz, timestamptz) TO PUBLIC;
+COMMENT ON FUNCTION dbos.backfill_schedule(text, timestamptz, timestamptz) IS
+    'Enqueue the runs a schedule would have made in a period (DBOSClient.backfillSchedule); returns their IDs';
