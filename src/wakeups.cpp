@@ -22,7 +22,7 @@ extern "C" {
 namespace dbos_client {
 namespace {
 
-// One slot per backend (indexed by MyBackendId): what it waits for, in which database.
+// One slot per backend (indexed by my_backend_slot()): what it waits for, in which database.
 struct WaiterSlot {
   pg_atomic_uint32 kinds;  // WAKE_* bits; 0 when not waiting
   Oid database;
@@ -167,13 +167,31 @@ void define_wakeups() {
   enabled = true;
 }
 
-bool wakeups_enabled() { return enabled && state != nullptr && MyBackendId != InvalidBackendId; }
+// A regular backend's slot, 0 .. MaxBackends - 1, or -1. PostgreSQL 17 replaced the 1-based
+// backend IDs by 0-based proc numbers (the first MaxBackends PGPROCs are the backends').
+static int my_backend_slot() {
+#if PG_VERSION_NUM >= 170000
+  return MyProcNumber;
+#else
+  return MyBackendId == InvalidBackendId ? -1 : MyBackendId - 1;
+#endif
+}
+
+static int my_proc_number() {
+#if PG_VERSION_NUM >= 170000
+  return MyProcNumber;
+#else
+  return MyProc->pgprocno;
+#endif
+}
+
+bool wakeups_enabled() { return enabled && state != nullptr && my_backend_slot() >= 0; }
 
 void begin_waiting(uint32 kinds) {
-  if (!wakeups_enabled() || MyBackendId > state->slot_count) return;
-  my_slot = &state->slots[MyBackendId - 1];
+  if (!wakeups_enabled() || my_backend_slot() >= state->slot_count) return;
+  my_slot = &state->slots[my_backend_slot()];
   my_slot->database = MyDatabaseId;
-  my_slot->pgprocno = MyProc->pgprocno;
+  my_slot->pgprocno = my_proc_number();
   pg_write_barrier();
   pg_atomic_write_u32(&my_slot->kinds, kinds);
   // A writer that commits after this point sees the registration and sets our latch; one
