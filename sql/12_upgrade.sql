@@ -51,6 +51,7 @@ UNION ALL
 UNION ALL
 (SELECT 'fresh only', * FROM (TABLE ext_types EXCEPT TABLE types_after_update) b);
 SELECT count(*) AS functions, count(comment) AS commented FROM ext_functions;
-SELECT count(*) AS extension_objects FROM objects_after_update;
+-- Array types of our composite types are members from PostgreSQL 17 on: not counted.
+SELECT count(*) AS extension_objects FROM objects_after_update WHERE object NOT LIKE '%[]';
 DELETE FROM dbos.workflow_input WHERE workflow_uuid = 'upgrade-1';
 DELETE FROM dbos.workflow_status WHERE workflow_uuid = 'upgrade-1';

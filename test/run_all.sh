@@ -11,6 +11,9 @@
 # Environment:
 #   DBOS_NO_BUILD=1        use the extension already installed (no apt-get, no build, no install)
 #   DBOS_SKIP_SANITIZE=1   skip the ASan + UBSan suites (listed as skipped in the table)
+#   DBOS_PG_VERSIONS       server versions to test (default "15 17 18"): 15 is the machine's own
+#                          and always runs; 17 and 18 run in Debian roots (test/pgversions/run.sh).
+#                          DBOS_PG_VERSIONS=15 is the one-version mode for local loops
 #   DBOS_PGPORT / DBOS_PGDATA / DBOS_PGSOCK          main cluster (test/lib.sh defaults)
 #   DBOS_FUZZ_PORT / DBOS_FUZZ_DIR, DBOS_REL_PORT / DBOS_REL_DIR, SANITIZE_PORT / SANITIZE_BASE:
 #                          the other clusters (54350 /tmp/dbos_fuzz, 54360 /tmp/dbos_rel, 54380 /tmp/dbos_asan)
@@ -172,6 +175,13 @@ DBOS_PGPORT=$FUZZ_PORT DBOS_PGDATA=$FUZZ_DIR/data DBOS_PGSOCK=$FUZZ_DIR/sock \
 echo "== reliability, short version (own cluster, not preloaded then preloaded; longer: test/reliability/run.sh)"
 REL_PGPORT=$REL_PORT REL_PGDATA=$REL_DIR/data REL_PGSOCK=$REL_DIR/sock \
   REL_LOG_DIR="$LOGS/reliability" run_logged reliability test/reliability/run.sh --quick
+
+# PostgreSQL 17 and 18, each in a Debian root of its own (cached in /var/cache/dbos_client/roots).
+for v in ${DBOS_PG_VERSIONS:-15 17 18}; do
+  [ "$v" = 15 ] && continue  # the machine's own server: the suites above
+  echo "== PostgreSQL $v: build with -Werror, pg_regress, isolation, interop (own root and cluster)"
+  DBOS_TEST_LOGS="$LOGS" run_logged "PostgreSQL $v" test/pgversions/run.sh "$v"
+done
 
 if [ -z "${DBOS_SKIP_SANITIZE:-}" ]; then
   echo "== sanitize: the suites under ASan + UBSan, not preloaded and preloaded (own build and cluster)"
