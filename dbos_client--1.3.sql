@@ -349,3 +349,73 @@ AS 'MODULE_PATHNAME', 'dbos_backfill_schedule' LANGUAGE C VOLATILE;
 GRANT EXECUTE ON FUNCTION dbos.backfill_schedule(text, timestamptz, timestamptz) TO PUBLIC;
 COMMENT ON FUNCTION dbos.backfill_schedule(text, timestamptz, timestamptz) IS
     'Enqueue the runs a schedule would have made in a period (DBOSClient.backfillSchedule); returns their IDs';
+
+-- queues (1.3)
+
+CREATE TYPE dbos.queue_info AS (
+    queue_name                      text,
+    concurrency                     integer,
+    worker_concurrency              integer,
+    rate_limit_max                  integer,
+    rate_limit_period_sec           double precision,
+    partitioned                     boolean,
+    partition_concurrency           integer,
+    partition_worker_concurrency    integer,
+    partition_rate_limit_max        integer,
+    partition_rate_limit_period_sec double precision,
+    polling_interval_sec            double precision,
+    application_name                text,
+    created_at                      timestamptz,
+    updated_at                      timestamptz
+);
+
+CREATE FUNCTION dbos.register_queue(
+    queue_name                      text,
+    concurrency                     integer          DEFAULT NULL,
+    worker_concurrency              integer          DEFAULT NULL,
+    rate_limit_max                  integer          DEFAULT NULL,
+    rate_limit_period_sec           double precision DEFAULT NULL,
+    partition_concurrency           integer          DEFAULT NULL,
+    partition_worker_concurrency    integer          DEFAULT NULL,
+    partition_rate_limit_max        integer          DEFAULT NULL,
+    partition_rate_limit_period_sec double precision DEFAULT NULL,
+    polling_interval_sec            double precision DEFAULT 1.0,
+    on_conflict                     text             DEFAULT 'always_update',
+    application_name                text             DEFAULT NULL
+) RETURNS dbos.queue_info
+AS 'MODULE_PATHNAME', 'dbos_register_queue' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION dbos.retrieve_queue(queue_name text) RETURNS dbos.queue_info
+AS 'MODULE_PATHNAME', 'dbos_retrieve_queue' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION dbos.delete_queue(queue_name text) RETURNS void
+AS 'MODULE_PATHNAME', 'dbos_delete_queue' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION dbos.list_queues(application_name text[] DEFAULT NULL) RETURNS SETOF dbos.queue_info
+AS 'MODULE_PATHNAME', 'dbos_list_queues' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION dbos.queue_stats(queue_name text DEFAULT NULL)
+RETURNS TABLE(queue_name text, registered boolean, enqueued bigint, delayed bigint, pending bigint,
+              oldest_enqueued_age interval)
+AS 'MODULE_PATHNAME', 'dbos_queue_stats' LANGUAGE C VOLATILE;
+
+GRANT EXECUTE ON FUNCTION
+    dbos.register_queue(text, integer, integer, integer, double precision, integer, integer, integer,
+                        double precision, double precision, text, text),
+    dbos.retrieve_queue(text),
+    dbos.delete_queue(text),
+    dbos.list_queues(text[]),
+    dbos.queue_stats(text)
+TO PUBLIC;
+
+COMMENT ON TYPE dbos.queue_info IS 'A DBOS database-backed queue as dbos.register_queue, dbos.retrieve_queue and dbos.list_queues return it';
+COMMENT ON FUNCTION dbos.register_queue(text, integer, integer, integer, double precision, integer, integer, integer,
+                                        double precision, double precision, text, text) IS
+    'Register (or update) a database-backed queue that DBOS workers dequeue, with its limits (DBOSClient.registerQueue)';
+COMMENT ON FUNCTION dbos.retrieve_queue(text) IS 'A database-backed queue (DBOSClient.retrieveQueue); NULL when unknown';
+COMMENT ON FUNCTION dbos.delete_queue(text) IS
+    'Delete a database-backed queue (DBOSClient.deleteQueue); workflows left on it are no longer dequeued';
+COMMENT ON FUNCTION dbos.list_queues(text[]) IS
+    'The database-backed queues of the given applications and unclaimed ones, by name (DBOSClient.listQueues)';
+COMMENT ON FUNCTION dbos.queue_stats(text) IS
+    'Per queue: how many workflows are ENQUEUED, DELAYED and PENDING, and the age of the oldest ENQUEUED one';

@@ -109,6 +109,13 @@ enum StatementId {
   S_SCHED_DELETE,
   S_SCHED_TRIGGER_INPUTS,  //   triggerSchedule: [scheduled time, context] in superjson
   S_SCHED_MARK,            //   the schedule_name of a workflow it enqueued
+  S_QUEUE_OWNER,      // queues (1.3): the owner of a queue name, if it exists
+  S_QUEUE_INSERT,     //   registerQueue 'never_update': nothing on conflict
+  S_QUEUE_UPSERT,     //   registerQueue 'always_update'
+  S_QUEUE_GET,        //   one queue, as dbos.queue_info
+  S_QUEUE_LIST,       //   the given applications' and unclaimed queues, by name
+  S_QUEUE_DELETE,
+  S_QUEUE_STATS,      //   counts of unfinished workflows per queue
   S_COUNT
 };
 // Enqueue parameter positions (1-based in SQL, 0-based here).
@@ -268,5 +275,13 @@ enum ScheduleParam {
   SC_WORKFLOW_ID, SC_COUNT
 };
 void schedule_text(const Profile *p, StatementId id, StringInfo sql);
+
+// --- queues.cpp (1.3) --------------------------------------------------------------------------
+enum QueueParam {
+  QP_NAME, QP_CONCURRENCY, QP_WORKER_CONCURRENCY, QP_RATE_MAX, QP_RATE_PERIOD, QP_PARTITIONED,
+  QP_P_CONCURRENCY, QP_P_WORKER_CONCURRENCY, QP_P_RATE_MAX, QP_P_RATE_PERIOD, QP_POLLING, QP_NOW_MS,
+  QP_APP, QP_APPS, QP_COUNT
+};
+void queue_text(const Profile *p, StatementId id, StringInfo sql);
 
 }  // namespace dbos_client

@@ -72,6 +72,12 @@ const Param kScheduleParams[] = {
     {"set_tz", BOOLOID},     {"set_queue", BOOLOID},     {"statuses", TEXTARRAYOID}, {"names", TEXTARRAYOID},
     {"patterns", TEXTARRAYOID}, {"apps", TEXTARRAYOID},  {"when", TEXTOID},          {"workflow_id", TEXTOID}};
 static_assert(lengthof(kScheduleParams) == SC_COUNT, "one entry per ScheduleParam");
+const Param kQueueParams[] = {
+    {"name", TEXTOID},         {"concurrency", INT4OID},   {"worker_concurrency", INT4OID}, {"rate_max", INT4OID},
+    {"rate_period", FLOAT8OID}, {"partitioned", BOOLOID},   {"p_concurrency", INT4OID},     {"p_worker_concurrency", INT4OID},
+    {"p_rate_max", INT4OID},   {"p_rate_period", FLOAT8OID}, {"polling", FLOAT8OID},         {"now_ms", INT8OID},
+    {"app", TEXTOID},          {"apps", TEXTARRAYOID}};
+static_assert(lengthof(kQueueParams) == QP_COUNT, "one entry per QueueParam");
 
 const char *const kMsToTimestamp = "pg_catalog.to_timestamp(%s::pg_catalog.int8 OPERATOR(pg_catalog./) 1000.0)";
 const char *const kNotFinished = "NOT (status OPERATOR(pg_catalog.=) ANY ('{SUCCESS,ERROR}'::pg_catalog.text[]))";
@@ -550,6 +556,13 @@ const StatementDef kCatalogue[] = {
     {S_SCHED_DELETE, PARAMS(kScheduleParams), schedule_text},
     {S_SCHED_TRIGGER_INPUTS, PARAMS(kScheduleParams), schedule_text},
     {S_SCHED_MARK, PARAMS(kScheduleParams), schedule_text},
+    {S_QUEUE_OWNER, PARAMS(kQueueParams), queue_text},
+    {S_QUEUE_INSERT, PARAMS(kQueueParams), queue_text},
+    {S_QUEUE_UPSERT, PARAMS(kQueueParams), queue_text},
+    {S_QUEUE_GET, PARAMS(kQueueParams), queue_text},
+    {S_QUEUE_LIST, PARAMS(kQueueParams), queue_text},
+    {S_QUEUE_DELETE, PARAMS(kQueueParams), queue_text},
+    {S_QUEUE_STATS, PARAMS(kQueueParams), queue_text},
 };
 static_assert(lengthof(kCatalogue) == S_COUNT, "one catalogue entry per StatementId");
 
