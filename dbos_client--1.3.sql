@@ -386,18 +386,18 @@ CREATE FUNCTION dbos.register_queue(
 AS 'MODULE_PATHNAME', 'dbos_register_queue' LANGUAGE C VOLATILE;
 
 CREATE FUNCTION dbos.retrieve_queue(queue_name text) RETURNS dbos.queue_info
-AS 'MODULE_PATHNAME', 'dbos_retrieve_queue' LANGUAGE C VOLATILE;
+AS 'MODULE_PATHNAME', 'dbos_retrieve_queue' LANGUAGE C STABLE;
 
 CREATE FUNCTION dbos.delete_queue(queue_name text) RETURNS void
 AS 'MODULE_PATHNAME', 'dbos_delete_queue' LANGUAGE C VOLATILE;
 
 CREATE FUNCTION dbos.list_queues(application_name text[] DEFAULT NULL) RETURNS SETOF dbos.queue_info
-AS 'MODULE_PATHNAME', 'dbos_list_queues' LANGUAGE C VOLATILE;
+AS 'MODULE_PATHNAME', 'dbos_list_queues' LANGUAGE C STABLE;
 
 CREATE FUNCTION dbos.queue_stats(queue_name text DEFAULT NULL)
 RETURNS TABLE(queue_name text, registered boolean, enqueued bigint, delayed bigint, pending bigint,
               oldest_enqueued_age interval)
-AS 'MODULE_PATHNAME', 'dbos_queue_stats' LANGUAGE C VOLATILE;
+AS 'MODULE_PATHNAME', 'dbos_queue_stats' LANGUAGE C STABLE;
 
 GRANT EXECUTE ON FUNCTION
     dbos.register_queue(text, integer, integer, integer, double precision, integer, integer, integer,

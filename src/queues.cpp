@@ -117,13 +117,13 @@ void queue_text(const Profile *p, StatementId id, StringInfo sql) {
         appendStringInfo(sql,
                          ", r AS (SELECT name FROM %s.queues WHERE $name IS NULL OR name OPERATOR(pg_catalog.=) $name) "
                          "SELECT COALESCE(w.queue_name, r.name), r.name IS NOT NULL, COALESCE(w.enqueued, 0), "
-                         "COALESCE(w.delayed, 0), COALESCE(w.pending, 0), pg_catalog.clock_timestamp() "
+                         "COALESCE(w.delayed, 0), COALESCE(w.pending, 0), pg_catalog.now() "
                          "OPERATOR(pg_catalog.-) pg_catalog.to_timestamp(w.oldest OPERATOR(pg_catalog./) 1000.0) "
                          "FROM w FULL JOIN r ON r.name OPERATOR(pg_catalog.=) w.queue_name ORDER BY 1",
                          t);
       else
         appendStringInfoString(sql,
-                               "SELECT queue_name, false, enqueued, delayed, pending, pg_catalog.clock_timestamp() "
+                               "SELECT queue_name, false, enqueued, delayed, pending, pg_catalog.now() "
                                "OPERATOR(pg_catalog.-) pg_catalog.to_timestamp(oldest OPERATOR(pg_catalog./) 1000.0) "
                                "FROM w ORDER BY 1");
       break;
