@@ -37,6 +37,9 @@ const QUEUES = {
 const PARKED_QUEUES = {
   interop_parked: { workerConcurrency: 1 },
 };
+// Listened to but registered only by the tests, from SQL (dbos.register_queue): the worker obeys
+// the limits SQL wrote.
+const SQL_REGISTERED_QUEUES = ['interop_sql_serial', 'interop_sql_rate'];
 
 function typeOf(v) {
   if (v === null) return 'null';
@@ -263,7 +266,7 @@ async function main() {
     applicationVersion: APP_VERSION,
     systemDatabaseUrl: SYSDB_URL,
     systemDatabasePoolSize: Number(process.env.INTEROP_SYSDB_POOL_SIZE || 20),
-    listenQueues: Object.keys(QUEUES),
+    listenQueues: [...Object.keys(QUEUES), ...SQL_REGISTERED_QUEUES],
     logLevel: process.env.INTEROP_WORKER_LOG_LEVEL || 'warn',
     runMigrations: false,
   });
