@@ -191,3 +191,67 @@ COMMENT ON FUNCTION dbos.list_queues(text[]) IS
     'The database-backed queues of the given applications and unclaimed ones, by name (DBOSClient.listQueues)';
 COMMENT ON FUNCTION dbos.queue_stats(text) IS
     'Per queue: how many workflows are ENQUEUED, DELAYED and PENDING, and the age of the oldest ENQUEUED one';
+
+-- versions, delays, bulk management (1.3)
+
+CREATE TYPE dbos.application_version_info AS (
+    version_id        text,
+    version_name      text,
+    version_timestamp timestamptz,
+    created_at        timestamptz,
+    application_name  text
+);
+
+CREATE FUNCTION dbos.list_application_versions(application_name text[] DEFAULT NULL)
+RETURNS SETOF dbos.application_version_info
+AS 'MODULE_PATHNAME', 'dbos_list_application_versions' LANGUAGE C STABLE;
+
+CREATE FUNCTION dbos.get_latest_application_version(application_name text DEFAULT NULL)
+RETURNS dbos.application_version_info
+AS 'MODULE_PATHNAME', 'dbos_get_latest_application_version' LANGUAGE C STABLE;
+
+CREATE FUNCTION dbos.set_workflow_delay(workflow_id text, delay interval DEFAULT NULL,
+                                        delay_until timestamptz DEFAULT NULL) RETURNS boolean
+AS 'MODULE_PATHNAME', 'dbos_set_workflow_delay' LANGUAGE C VOLATILE;
+
+-- The bulk forms: each ID in array order, exactly as the single call (one transaction: the
+-- caller's). Fully qualified, so the caller's search_path cannot change what they call.
+CREATE FUNCTION dbos.cancel_workflows(workflow_ids text[]) RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT dbos.cancel_workflow(id) FROM pg_catalog.unnest(workflow_ids) WITH ORDINALITY AS t(id, n) ORDER BY n;
+END;
+
+CREATE FUNCTION dbos.resume_workflows(workflow_ids text[], queue_name text DEFAULT NULL) RETURNS text[]
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT pg_catalog.array_agg(dbos.resume_workflow(id, queue_name) ORDER BY n)
+    FROM pg_catalog.unnest(workflow_ids) WITH ORDINALITY AS t(id, n);
+END;
+
+CREATE FUNCTION dbos.delete_workflows(workflow_ids text[], delete_children boolean DEFAULT false) RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT dbos.delete_workflow(id, delete_children) FROM pg_catalog.unnest(workflow_ids) WITH ORDINALITY AS t(id, n) ORDER BY n;
+END;
+
+GRANT EXECUTE ON FUNCTION
+    dbos.list_application_versions(text[]),
+    dbos.get_latest_application_version(text),
+    dbos.set_workflow_delay(text, interval, timestamptz),
+    dbos.cancel_workflows(text[]),
+    dbos.resume_workflows(text[], text),
+    dbos.delete_workflows(text[], boolean)
+TO PUBLIC;
+
+COMMENT ON TYPE dbos.application_version_info IS 'A DBOS application version as the application_versions functions return it';
+COMMENT ON FUNCTION dbos.list_application_versions(text[]) IS
+    'The application versions of the given applications and unclaimed ones, latest first (DBOSClient.listApplicationVersions)';
+COMMENT ON FUNCTION dbos.get_latest_application_version(text) IS
+    'The latest version of an application (and unclaimed ones) (DBOSClient.getLatestApplicationVersion); NULL when none';
+COMMENT ON FUNCTION dbos.set_workflow_delay(text, interval, timestamptz) IS
+    'Move the start of a DELAYED workflow (DBOSClient.setWorkflowDelay); returns whether it was DELAYED and changed';
+COMMENT ON FUNCTION dbos.cancel_workflows(text[]) IS 'dbos.cancel_workflow of each ID, in order (DBOSClient.cancelWorkflows)';
+COMMENT ON FUNCTION dbos.resume_workflows(text[], text) IS
+    'dbos.resume_workflow of each ID, in order; returns the IDs (DBOSClient.resumeWorkflows)';
+COMMENT ON FUNCTION dbos.delete_workflows(text[], boolean) IS 'dbos.delete_workflow of each ID, in order (DBOSClient.deleteWorkflows)';

@@ -32,7 +32,7 @@ int setting_wait_recheck_ms();           // safety re-check of a wait woken at c
 // --- schema_profile.cpp ---------------------------------------------------------------------
 enum TableId {
   T_STATUS, T_INPUT, T_OUTPUT, T_NOTIFICATIONS, T_EVENTS, T_QUEUES, T_MIGRATIONS, T_STEPS,
-  T_STREAMS, T_EVENTS_HISTORY, T_SCHEDULES, T_COUNT
+  T_STREAMS, T_EVENTS_HISTORY, T_SCHEDULES, T_APP_VERSIONS, T_COUNT
 };
 
 // The DBOS layout found in the system schema, detected once per backend and schema.
@@ -116,6 +116,8 @@ enum StatementId {
   S_QUEUE_LIST,       //   the given applications' and unclaimed queues, by name
   S_QUEUE_DELETE,
   S_QUEUE_STATS,      //   counts of unfinished workflows per queue
+  S_VERSIONS,         // application_versions (1.3): the given applications' and unclaimed, latest first
+  S_SET_DELAY,        // setWorkflowDelay (1.3): a DELAYED workflow's start time
   S_COUNT
 };
 // Enqueue parameter positions (1-based in SQL, 0-based here).
@@ -283,5 +285,9 @@ enum QueueParam {
   QP_APP, QP_APPS, QP_COUNT
 };
 void queue_text(const Profile *p, StatementId id, StringInfo sql);
+
+// --- versions.cpp (1.3) ------------------------------------------------------------------------
+enum VersionParam { VP_APPS, VP_LIMIT, VP_ID, VP_DELAY_UNTIL, VP_NOW_MS, VP_COUNT };
+void version_text(const Profile *p, StatementId id, StringInfo sql);
 
 }  // namespace dbos_client

@@ -18,7 +18,7 @@ namespace {
 const char *const kTableNames[T_COUNT] = {
     "workflow_status", "workflow_input",    "workflow_output", "notifications",
     "workflow_events", "queues",            "dbos_migrations", "operation_outputs",
-    "streams",         "workflow_events_history", "workflow_schedules"};
+    "streams",         "workflow_events_history", "workflow_schedules", "application_versions"};
 // Columns every supported layout has (TS migration 32 / Python 11 and later).
 const char *const kRequiredStatusColumns[] = {
     "workflow_uuid", "status",   "name",          "class_name",       "config_name",

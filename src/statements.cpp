@@ -78,6 +78,9 @@ const Param kQueueParams[] = {
     {"p_rate_max", INT4OID},   {"p_rate_period", FLOAT8OID}, {"polling", FLOAT8OID},         {"now_ms", INT8OID},
     {"app", TEXTOID},          {"apps", TEXTARRAYOID}};
 static_assert(lengthof(kQueueParams) == QP_COUNT, "one entry per QueueParam");
+const Param kVersionParams[] = {{"apps", TEXTARRAYOID}, {"limit", INT8OID}, {"id", TEXTOID}, {"delay_until", INT8OID},
+                                {"now_ms", INT8OID}};
+static_assert(lengthof(kVersionParams) == VP_COUNT, "one entry per VersionParam");
 
 const char *const kMsToTimestamp = "pg_catalog.to_timestamp(%s::pg_catalog.int8 OPERATOR(pg_catalog./) 1000.0)";
 const char *const kNotFinished = "NOT (status OPERATOR(pg_catalog.=) ANY ('{SUCCESS,ERROR}'::pg_catalog.text[]))";
@@ -563,6 +566,8 @@ const StatementDef kCatalogue[] = {
     {S_QUEUE_LIST, PARAMS(kQueueParams), queue_text},
     {S_QUEUE_DELETE, PARAMS(kQueueParams), queue_text},
     {S_QUEUE_STATS, PARAMS(kQueueParams), queue_text},
+    {S_VERSIONS, PARAMS(kVersionParams), version_text},
+    {S_SET_DELAY, PARAMS(kVersionParams), version_text},
 };
 static_assert(lengthof(kCatalogue) == S_COUNT, "one catalogue entry per StatementId");
 
