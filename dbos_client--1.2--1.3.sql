@@ -225,7 +225,7 @@ END;
 CREATE FUNCTION dbos.resume_workflows(workflow_ids text[], queue_name text DEFAULT NULL) RETURNS text[]
 LANGUAGE sql VOLATILE
 BEGIN ATOMIC
-    SELECT pg_catalog.array_agg(dbos.resume_workflow(id, queue_name) ORDER BY n)
+    SELECT COALESCE(pg_catalog.array_agg(dbos.resume_workflow(id, queue_name) ORDER BY n), '{}')
     FROM pg_catalog.unnest(workflow_ids) WITH ORDINALITY AS t(id, n);
 END;
 
