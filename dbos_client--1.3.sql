@@ -483,3 +483,28 @@ COMMENT ON FUNCTION dbos.cancel_workflows(text[]) IS 'dbos.cancel_workflow of ea
 COMMENT ON FUNCTION dbos.resume_workflows(text[], text) IS
     'dbos.resume_workflow of each ID, in order; returns the IDs (DBOSClient.resumeWorkflows)';
 COMMENT ON FUNCTION dbos.delete_workflows(text[], boolean) IS 'dbos.delete_workflow of each ID, in order (DBOSClient.deleteWorkflows)';
+
+-- waiting on many (1.3)
+
+CREATE FUNCTION dbos.wait_first(workflow_ids text[], timeout_seconds double precision DEFAULT NULL) RETURNS text
+AS 'MODULE_PATHNAME', 'dbos_wait_first' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION dbos.wait_all(workflow_ids text[], timeout_seconds double precision DEFAULT NULL) RETURNS boolean
+AS 'MODULE_PATHNAME', 'dbos_wait_all' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION dbos.read_stream_offset(workflow_id text, key text, "offset" integer,
+                                        timeout_seconds double precision DEFAULT NULL) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'dbos_read_stream_offset' LANGUAGE C VOLATILE;
+
+GRANT EXECUTE ON FUNCTION
+    dbos.wait_first(text[], double precision),
+    dbos.wait_all(text[], double precision),
+    dbos.read_stream_offset(text, text, integer, double precision)
+TO PUBLIC;
+
+COMMENT ON FUNCTION dbos.wait_first(text[], double precision) IS
+    'Wait until the first of the workflows ends and return its ID (DBOSClient.waitFirst); NULL on timeout';
+COMMENT ON FUNCTION dbos.wait_all(text[], double precision) IS
+    'Wait until every one of the workflows has ended (DBOSClient.waitAll); false on timeout';
+COMMENT ON FUNCTION dbos.read_stream_offset(text, text, integer, double precision) IS
+    'The value at one offset of a workflow''s stream, waiting for it to be written (DBOSClient.readStreamOffset)';

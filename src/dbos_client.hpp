@@ -118,6 +118,8 @@ enum StatementId {
   S_QUEUE_STATS,      //   counts of unfinished workflows per queue
   S_VERSIONS,         // application_versions (1.3): the given applications' and unclaimed, latest first
   S_SET_DELAY,        // setWorkflowDelay (1.3): a DELAYED workflow's start time
+  S_WAIT_MANY,        // waitFirst / waitAll (1.3): which of the IDs exist and have ended
+  S_STREAM_OFFSET,    // readStreamOffset (1.3): one offset's value and the workflow's status
   S_COUNT
 };
 // Enqueue parameter positions (1-based in SQL, 0-based here).
@@ -204,6 +206,7 @@ const char **enqueue_batch(const Profile *p, const EnqueueBatch *batch);
 // What a wait waits for: rows of workflow_events, or of workflow_status / workflow_output.
 constexpr uint32 WAKE_EVENTS = 1;
 constexpr uint32 WAKE_STATUS = 2;
+constexpr uint32 WAKE_STREAMS = 4;
 // Installs the commit-time wake-ups; active only when loaded by shared_preload_libraries.
 void define_wakeups();
 bool wakeups_enabled();
@@ -289,5 +292,11 @@ void queue_text(const Profile *p, StatementId id, StringInfo sql);
 // --- versions.cpp (1.3) ------------------------------------------------------------------------
 enum VersionParam { VP_APPS, VP_LIMIT, VP_ID, VP_DELAY_UNTIL, VP_NOW_MS, VP_COUNT };
 void version_text(const Profile *p, StatementId id, StringInfo sql);
+
+// --- wait_many.cpp (1.3) -----------------------------------------------------------------------
+enum WaitManyParam { WM_IDS, WM_ID, WM_KEY, WM_OFFSET, WM_COUNT };
+void wait_many_text(const Profile *p, StatementId id, StringInfo sql);
+// Whether a stored stream value is DBOS's close marker (management.cpp).
+bool is_stream_end(const char *value);
 
 }  // namespace dbos_client

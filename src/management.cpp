@@ -102,10 +102,14 @@ void event_values(HeapTuple row, TupleDesc desc, Datum *values, bool *nulls) {
   nulls[1] = false;
 }
 
-bool is_stream_end(const char *value) {
+}  // namespace
+
+bool dbos_client::is_stream_end(const char *value) {
   if (!value) return false;
   return strcmp(value, "\"__DBOS_STREAM_CLOSED__\"") == 0 || strcmp(value, "__DBOS_STREAM_CLOSED__") == 0;
 }
+
+namespace {
 
 void stream_values(HeapTuple row, TupleDesc desc, Datum *values, bool *nulls) {
   values[0] = SPI_getbinval(row, desc, 1, &nulls[0]);

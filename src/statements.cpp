@@ -81,6 +81,8 @@ static_assert(lengthof(kQueueParams) == QP_COUNT, "one entry per QueueParam");
 const Param kVersionParams[] = {{"apps", TEXTARRAYOID}, {"limit", INT8OID}, {"id", TEXTOID}, {"delay_until", INT8OID},
                                 {"now_ms", INT8OID}};
 static_assert(lengthof(kVersionParams) == VP_COUNT, "one entry per VersionParam");
+const Param kWaitManyParams[] = {{"ids", TEXTARRAYOID}, {"id", TEXTOID}, {"key", TEXTOID}, {"offset", INT4OID}};
+static_assert(lengthof(kWaitManyParams) == WM_COUNT, "one entry per WaitManyParam");
 
 const char *const kMsToTimestamp = "pg_catalog.to_timestamp(%s::pg_catalog.int8 OPERATOR(pg_catalog./) 1000.0)";
 const char *const kNotFinished = "NOT (status OPERATOR(pg_catalog.=) ANY ('{SUCCESS,ERROR}'::pg_catalog.text[]))";
@@ -568,6 +570,8 @@ const StatementDef kCatalogue[] = {
     {S_QUEUE_STATS, PARAMS(kQueueParams), queue_text},
     {S_VERSIONS, PARAMS(kVersionParams), version_text},
     {S_SET_DELAY, PARAMS(kVersionParams), version_text},
+    {S_WAIT_MANY, PARAMS(kWaitManyParams), wait_many_text},
+    {S_STREAM_OFFSET, PARAMS(kWaitManyParams), wait_many_text},
 };
 static_assert(lengthof(kCatalogue) == S_COUNT, "one catalogue entry per StatementId");
 

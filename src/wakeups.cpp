@@ -94,6 +94,7 @@ uint32 kinds_of(Oid relid) {
   uint32 kinds = 0;
   if (name && strcmp(name, "workflow_events") == 0) kinds = WAKE_EVENTS;
   if (name && (strcmp(name, "workflow_status") == 0 || strcmp(name, "workflow_output") == 0)) kinds = WAKE_STATUS;
+  if (name && strcmp(name, "streams") == 0) kinds = WAKE_STREAMS;
   if (!relation_kinds) {
     HASHCTL ctl;
     ctl.keysize = sizeof(Oid);
