@@ -442,26 +442,15 @@ CREATE FUNCTION dbos.set_workflow_delay(workflow_id text, delay interval DEFAULT
                                         delay_until timestamptz DEFAULT NULL) RETURNS boolean
 AS 'MODULE_PATHNAME', 'dbos_set_workflow_delay' LANGUAGE C VOLATILE;
 
--- The bulk forms: each ID in array order, exactly as the single call (one transaction: the
--- caller's). Fully qualified, so the caller's search_path cannot change what they call.
+-- The bulk forms: each ID in array order, as the single call, in the caller's transaction.
 CREATE FUNCTION dbos.cancel_workflows(workflow_ids text[]) RETURNS void
-LANGUAGE sql VOLATILE
-BEGIN ATOMIC
-    SELECT dbos.cancel_workflow(id) FROM pg_catalog.unnest(workflow_ids) WITH ORDINALITY AS t(id, n) ORDER BY n;
-END;
+AS 'MODULE_PATHNAME', 'dbos_cancel_workflows' LANGUAGE C VOLATILE;
 
 CREATE FUNCTION dbos.resume_workflows(workflow_ids text[], queue_name text DEFAULT NULL) RETURNS text[]
-LANGUAGE sql VOLATILE
-BEGIN ATOMIC
-    SELECT COALESCE(pg_catalog.array_agg(dbos.resume_workflow(id, queue_name) ORDER BY n), '{}')
-    FROM pg_catalog.unnest(workflow_ids) WITH ORDINALITY AS t(id, n);
-END;
+AS 'MODULE_PATHNAME', 'dbos_resume_workflows' LANGUAGE C VOLATILE;
 
 CREATE FUNCTION dbos.delete_workflows(workflow_ids text[], delete_children boolean DEFAULT false) RETURNS void
-LANGUAGE sql VOLATILE
-BEGIN ATOMIC
-    SELECT dbos.delete_workflow(id, delete_children) FROM pg_catalog.unnest(workflow_ids) WITH ORDINALITY AS t(id, n) ORDER BY n;
-END;
+AS 'MODULE_PATHNAME', 'dbos_delete_workflows' LANGUAGE C VOLATILE;
 
 GRANT EXECUTE ON FUNCTION
     dbos.list_application_versions(text[]),
@@ -479,9 +468,10 @@ COMMENT ON FUNCTION dbos.get_latest_application_version(text) IS
     'The latest version of an application (and unclaimed ones) (DBOSClient.getLatestApplicationVersion); NULL when none';
 COMMENT ON FUNCTION dbos.set_workflow_delay(text, interval, timestamptz) IS
     'Move the start of a DELAYED workflow (DBOSClient.setWorkflowDelay); returns whether it was DELAYED and changed';
-COMMENT ON FUNCTION dbos.cancel_workflows(text[]) IS 'dbos.cancel_workflow of each ID, in order (DBOSClient.cancelWorkflows)';
+COMMENT ON FUNCTION dbos.cancel_workflows(text[]) IS
+    'dbos.cancel_workflow of each ID, in order; unknown IDs are skipped (DBOSClient.cancelWorkflows)';
 COMMENT ON FUNCTION dbos.resume_workflows(text[], text) IS
-    'dbos.resume_workflow of each ID, in order; returns the IDs (DBOSClient.resumeWorkflows)';
+    'dbos.resume_workflow of each ID, in order, once all exist; returns the IDs (DBOSClient.resumeWorkflows)';
 COMMENT ON FUNCTION dbos.delete_workflows(text[], boolean) IS 'dbos.delete_workflow of each ID, in order (DBOSClient.deleteWorkflows)';
 
 -- waiting on many (1.3)
@@ -492,7 +482,7 @@ AS 'MODULE_PATHNAME', 'dbos_wait_first' LANGUAGE C VOLATILE;
 CREATE FUNCTION dbos.wait_all(workflow_ids text[], timeout_seconds double precision DEFAULT NULL) RETURNS boolean
 AS 'MODULE_PATHNAME', 'dbos_wait_all' LANGUAGE C VOLATILE;
 
-CREATE FUNCTION dbos.read_stream_offset(workflow_id text, key text, "offset" integer,
+CREATE FUNCTION dbos.read_stream_offset(workflow_id text, key text, stream_offset integer,
                                         timeout_seconds double precision DEFAULT NULL) RETURNS jsonb
 AS 'MODULE_PATHNAME', 'dbos_read_stream_offset' LANGUAGE C VOLATILE;
 

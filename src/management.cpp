@@ -340,3 +340,102 @@ DBOS_FUNCTION(dbos_read_stream) {
   SPI_finish();
   return (Datum)0;
 }
+
+// --- bulk forms (1.3): DBOSClient's cancelWorkflows, resumeWorkflows, deleteWorkflows ---------
+
+namespace {
+
+// The IDs of a text[] argument: one dimension, no NULL or empty element.
+char **ids_arg(FunctionCallInfo fcinfo, int *count) {
+  if (PG_ARGISNULL(0))
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("workflow_ids must not be null")));
+  ArrayType *a = PG_GETARG_ARRAYTYPE_P(0);
+  if (ARR_NDIM(a) > 1)
+    ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("workflow_ids must be a one-dimensional array")));
+  Datum *elems;
+  bool *nulls;
+  deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, count);
+  char **ids = (char **)palloc(sizeof(char *) * (*count + 1));
+  for (int i = 0; i < *count; i++) {
+    if (nulls[i] || VARSIZE_ANY_EXHDR(DatumGetTextPP(elems[i])) == 0)
+      ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("workflow_ids[%d] is null or empty", i + 1)));
+    ids[i] = TextDatumGetCString(elems[i]);
+  }
+  return ids;
+}
+
+bool workflow_exists(const Profile *p, Datum id) {
+  run_statement(statement(p, S_WORKFLOW_XMIN), &id, nullptr, false, SPI_OK_SELECT);
+  bool exists = SPI_processed > 0;
+  SPI_freetuptable(SPI_tuptable);
+  return exists;
+}
+
+}  // namespace
+
+// dbos.cancel_workflows(workflow_ids text[]) RETURNS void: each ID as dbos.cancel_workflow, in
+// order; unknown IDs are skipped, as DBOSClient.cancelWorkflows skips them.
+DBOS_FUNCTION(dbos_cancel_workflows) {
+  int count;
+  char **ids = ids_arg(fcinfo, &count);
+  refuse_write_on_standby();
+  const Profile *p = connect();
+  for (int i = 0; i < count; i++) {
+    CHECK_FOR_INTERRUPTS();
+    Datum id = CStringGetTextDatum(ids[i]);
+    if (!workflow_exists(p, id)) continue;
+    Datum v[CP_COUNT] = {id, (Datum)0, Int64GetDatum(epoch_ms_now())};
+    const char n[CP_COUNT + 1] = {' ', 'n', ' '};
+    run_statement(statement(p, S_CANCEL), v, n, false, SPI_OK_UPDATE);
+  }
+  SPI_finish();
+  PG_RETURN_VOID();
+}
+
+// dbos.resume_workflows(workflow_ids text[], queue_name) RETURNS text[]: every ID must exist
+// (DB004 names the missing ones, before anything changes, as DBOSClient.resumeWorkflows checks);
+// then each as dbos.resume_workflow, in order. Returns the IDs.
+DBOS_FUNCTION(dbos_resume_workflows) {
+  int count;
+  char **ids = ids_arg(fcinfo, &count);
+  char *queue = text_arg(fcinfo, 1);
+  if (queue && !*queue) requests::require_text(queue, "queue_name");
+  refuse_write_on_standby();
+  const Profile *p = connect();
+  StringInfoData missing;
+  initStringInfo(&missing);
+  int missing_count = 0;
+  for (int i = 0; i < count; i++)
+    if (!workflow_exists(p, CStringGetTextDatum(ids[i])))
+      appendStringInfo(&missing, "%s\"%s\"", missing_count++ ? ", " : "", ids[i]);
+  if (missing_count)
+    ereport(ERROR, (errcode(ERRCODE_DBOS_UNKNOWN_WORKFLOW),
+                    errmsg(missing_count == 1 ? "workflow %s does not exist" : "workflows %s do not exist", missing.data),
+                    errdetail("No workflow was resumed."),
+                    errhint("Check the workflow IDs; an enqueue is visible only after its transaction commits.")));
+  for (int i = 0; i < count; i++) {
+    CHECK_FOR_INTERRUPTS();
+    Datum v[CP_COUNT] = {CStringGetTextDatum(ids[i]), CStringGetTextDatum(queue ? queue : kInternalQueue),
+                         Int64GetDatum(epoch_ms_now())};
+    run_statement(statement(p, S_RESUME), v, nullptr, false, SPI_OK_UPDATE);
+  }
+  SPI_finish();
+  PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+}
+
+// dbos.delete_workflows(workflow_ids text[], delete_children) RETURNS void: each ID as
+// dbos.delete_workflow, in order; unknown IDs are no-ops.
+DBOS_FUNCTION(dbos_delete_workflows) {
+  int count;
+  char **ids = ids_arg(fcinfo, &count);
+  bool children = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+  refuse_write_on_standby();
+  const Profile *p = connect();
+  for (int i = 0; i < count; i++) {
+    CHECK_FOR_INTERRUPTS();
+    Datum v[CP_COUNT] = {CStringGetTextDatum(ids[i]), BoolGetDatum(children), (Datum)0};
+    run_statement(statement(p, S_DELETE), v, nullptr, false, SPI_OK_DELETE);
+  }
+  SPI_finish();
+  PG_RETURN_VOID();
+}

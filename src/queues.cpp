@@ -150,6 +150,10 @@ char *queue_name_arg(FunctionCallInfo fcinfo, int i) {
   if (PG_ARGISNULL(i)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("queue_name must not be null")));
   char *name = text_to_cstring(PG_GETARG_TEXT_PP(i));
   if (!*name) ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("queue_name must not be empty")));
+  // DBOS indexes the name (unique): longer than an index row can hold fails there, so say it first.
+  if (strlen(name) > (size_t)kMaxKeyBytes)
+    ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("queue_name is too long"),
+                    errdetail("It is %zu bytes; DBOS's index on queue names holds at most %d.", strlen(name), kMaxKeyBytes)));
   return name;
 }
 

@@ -105,9 +105,27 @@ const README = {
   list_workflow_steps: ['22004', '22023', 'DB004', '54001', '3F000', '42P01', '0A000'],
   get_events: ['22004', '22023', '54001', '3F000', '42P01', '0A000'],
   read_stream: ['22004', '22023', 'DB004', '54001', '3F000', '42P01', '0A000'],
+  // 1.3: queues, versions, delays, bulk management, waiting on many (README "Errors").
+  register_queue: ['22004', '22023', '42939', '23505', '54000', '3F000', '42P01', '0A000'],
+  retrieve_queue: ['22004', '22023', '54000', '3F000', '42P01', '0A000'],
+  delete_queue: ['22004', '22023', '54000', '3F000', '42P01', '0A000'],
+  list_queues: ['3F000', '42P01', '0A000'],
+  queue_stats: ['3F000', '42P01', '0A000'],
+  list_application_versions: ['3F000', '42P01', '0A000'],
+  get_latest_application_version: ['3F000', '42P01', '0A000'],
+  set_workflow_delay: ['22004', '22023', '22008', '3F000', '42P01', '0A000'],
+  cancel_workflows: ['22004', '22023', 'DB004', '3F000', '42P01', '0A000'],
+  resume_workflows: ['22004', '22023', 'DB004', '3F000', '42P01', '0A000'],
+  delete_workflows: ['22004', '22023', '3F000', '42P01', '0A000'],
+  wait_first: ['22004', '22023', '2202E', 'DB004', '25000', '55000', '3F000', '42P01', '0A000'],
+  wait_all: ['22004', '22023', '2202E', 'DB004', '25000', '55000', '3F000', '42P01', '0A000'],
+  read_stream_offset: ['22004', '22023', 'DB004', 'DB005', '25000', '55000', '54001', '3F000', '42P01', '0A000'],
 };
 const MANAGEMENT = ['cancel_workflow', 'resume_workflow', 'fork_workflow', 'delete_workflow', 'set_workflow_priority',
-  'list_workflows', 'list_queued_workflows', 'list_workflow_steps', 'get_events', 'read_stream'];
+  'list_workflows', 'list_queued_workflows', 'list_workflow_steps', 'get_events', 'read_stream',
+  'register_queue', 'retrieve_queue', 'delete_queue', 'list_queues', 'queue_stats', 'list_application_versions',
+  'get_latest_application_version', 'set_workflow_delay', 'cancel_workflows', 'resume_workflows', 'delete_workflows',
+  'wait_first', 'wait_all', 'read_stream_offset'];
 // dbos.enqueue_trigger's own refusals (sql/10_enqueue_trigger.sql, src/triggers.cpp).
 const TRIGGER_DOC = ['39P01', '42809', '42703', '42701', '42804', '22007', '55000'];
 
@@ -726,6 +744,22 @@ class Fuzzer {
       [0.3, () => v(rng.pick(["'1.5'", "'x'"]), '22P02')], [0.3, () => v(rng.pick(['2147483648', '1.5', "'1'::text"]), '42883')]]);
   }
 
+  floatArg() {
+    const rng = this.rng;
+    return rng.weighted([[3, () => v(rng.pick(['1', '0.5', '2', '60']))], [1, () => v('NULL')],
+      [1, () => v(rng.pick(['0', '-1', "'NaN'", "'Infinity'", "'-Infinity'", '1e308']))], [0.3, () => v("'x'", '22P02')]]);
+  }
+
+  // A text[] of generated elements, with NULLs, empties, repeats and odd shapes.
+  textArrayArg(elem) {
+    const rng = this.rng;
+    return rng.weighted([[1, () => v('NULL')], [1, () => v("'{}'")],
+      [5, () => { const n = rng.range(1, 4); const xs = []; for (let i = 0; i < n; i++) xs.push(elem()); return v(`ARRAY[${xs.join(', ')}]::text[]`); }],
+      [1, () => { const x = elem(); return v(`ARRAY[${x}, ${x}]::text[]`); }],
+      [0.7, () => v(rng.pick(["ARRAY[NULL]::text[]", "ARRAY['']", "'{{a,b},{c,d}}'::text[]", "'[0:1]={a,b}'::text[]"]))],
+      [0.3, () => v(`(SELECT pg_catalog.array_agg('s' || i) FROM pg_catalog.generate_series(1, ${rng.pick([100, 5000])}) i)`)]]);
+  }
+
   tsArg() {
     const rng = this.rng;
     return rng.weighted([[4, () => v('NULL')], [3, () => v(rng.pick(['now()', "now() - interval '1 day'", "'epoch'", "'2000-01-01'"]))],
@@ -790,10 +824,55 @@ class Fuzzer {
         };
         required = 0;
         break;
+      // 1.3
+      case 'register_queue':
+        params = {
+          queue_name: text({ pool: [...QUEUES, 'fuzz_sql_q', '_dbos_mine'], poolP: 0.6, nullP: 0.1, tag: 'queue' }),
+          concurrency: () => this.intArg(['10']), worker_concurrency: () => this.intArg(), rate_limit_max: () => this.intArg(),
+          rate_limit_period_sec: () => this.floatArg(), partition_concurrency: () => this.intArg(),
+          partition_worker_concurrency: () => this.intArg(), partition_rate_limit_max: () => this.intArg(),
+          partition_rate_limit_period_sec: () => this.floatArg(), polling_interval_sec: () => this.floatArg(),
+          on_conflict: text({ pool: ['always_update', 'never_update', 'update_if_latest_version'], poolP: 0.8, nullP: 0.2 }),
+          application_name: text({ pool: ['fz_app', 'fz_other'], poolP: 0.5, nullP: 0.5 }),
+        };
+        required = 1;
+        break;
+      case 'retrieve_queue': case 'delete_queue':
+        params = { queue_name: text({ pool: [...QUEUES, 'fuzz_sql_q'], poolP: 0.7, nullP: 0.1, tag: 'queue' }) }; required = 1; break;
+      case 'queue_stats': params = { queue_name: queue }; required = 0; break;
+      case 'list_queues': case 'list_application_versions':
+        params = { application_name: () => this.textArrayArg(() => q(rng.pick(['fz_app', 'fz_other', '']))) }; required = 0; break;
+      case 'get_latest_application_version': params = { application_name: text({ pool: ['fz_app'], poolP: 0.5, nullP: 0.5 }) }; required = 0; break;
+      case 'set_workflow_delay':
+        params = { workflow_id: id, delay: () => G.genInterval(rng),
+          delay_until: () => this.tsArg() };
+        required = 1;
+        break;
+      case 'cancel_workflows': case 'wait_first': case 'wait_all':
+        params = { workflow_ids: () => this.textArrayArg(() => q(this.anyId())) };
+        if (fn !== 'cancel_workflows') params.timeout_seconds = () => v(rng.pick(['0', '0.001', '0.01']));
+        required = 1;
+        break;
+      case 'resume_workflows':
+        params = { workflow_ids: () => this.textArrayArg(() => q(this.anyId())), queue_name: queue }; required = 1; break;
+      case 'delete_workflows':
+        params = { workflow_ids: () => this.textArrayArg(() => q(this.anyId())), delete_children: () => this.boolArg() }; required = 1; break;
+      case 'read_stream_offset':
+        params = {
+          workflow_id: id,
+          key: () => rng.weighted([[3, () => v(q(this.streamKeys.get(rng.pick([...this.streamKeys.keys(), 'x'])) || 'k'))],
+            [2, text({ nullP: 0.15, tag: 'key' })]]),
+          stream_offset: () => this.intArg(),
+          timeout_seconds: () => v(rng.pick(['0', '0.001', '0.01'])),
+        };
+        required = 3;
+        break;
       default: throw new Error(fn);
     }
-    const expr = this.callExpr(fn, Object.keys(params), required, params, call.hz).expr;
-    if (fn.startsWith('list_') || fn === 'get_events' || fn === 'read_stream') {
+    // Waits without a bounded timeout would hang the run: the timeout is always given.
+    const force = ['wait_first', 'wait_all', 'read_stream_offset'].includes(fn) ? ['timeout_seconds'] : [];
+    const expr = this.callExpr(fn, Object.keys(params), required, params, call.hz, force).expr;
+    if (fn.startsWith('list_') || fn === 'get_events' || fn === 'read_stream' || fn === 'queue_stats') {
       return rng.weighted([[3, `SELECT count(*) FROM ${expr}`], [2, `SELECT * FROM ${expr} LIMIT 20`],
         [1, `SELECT pg_catalog.md5(pg_catalog.string_agg(x::text, ',')) FROM ${expr} x`]]);
     }
@@ -1083,6 +1162,10 @@ class Fuzzer {
       case 'ddl': call.sql = this.buildDdl(call, idx); break;
       case 'cancel_workflow': case 'resume_workflow': case 'fork_workflow': case 'delete_workflow': case 'set_workflow_priority':
       case 'list_workflows': case 'list_queued_workflows': case 'list_workflow_steps': case 'get_events': case 'read_stream':
+      case 'register_queue': case 'retrieve_queue': case 'delete_queue': case 'list_queues': case 'queue_stats':
+      case 'list_application_versions': case 'get_latest_application_version': case 'set_workflow_delay':
+      case 'cancel_workflows': case 'resume_workflows': case 'delete_workflows': case 'wait_first': case 'wait_all':
+      case 'read_stream_offset':
         call.sql = this.buildManagement(call, fn, idx);
         break;
       case 'trigger_direct':
