@@ -32,9 +32,9 @@ module.exports = (test, h) => {
   });
 
   test('bulk_cancel_and_resume_seen_by_worker_and_DBOSClient', async () => {
-    const ids = [1, 2, 3].map((i) => h.wid(`bulk-${i}`));
+    const ids = [1, 2, 3].map((i) => h.wid(`bulkops-${i}`));
     for (const id of ids) await h.q(`SELECT dbos.enqueue('interop_parked', NULL, 'record', $1::jsonb, workflow_id => $2)`, [JSON.stringify([id]), id]);
-    await h.q(`SELECT dbos.cancel_workflows($1)`, [[...ids, h.wid('bulk-unknown')]]);
+    await h.q(`SELECT dbos.cancel_workflows($1)`, [[...ids, h.wid('bulkops-unknown')]]);
     const client = h.dbosClient();
     for (const id of ids) assert.equal((await client.getWorkflow(id)).status, 'CANCELLED', `${id} cancelled`);
     // Resumed onto a queue the worker runs.
