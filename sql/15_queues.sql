@@ -60,6 +60,12 @@ SELECT regress.error_of($$SELECT dbos.register_queue('x', concurrency => 1, part
 SELECT regress.error_of($$SELECT dbos.register_queue('x', polling_interval_sec => 0)$$);
 SELECT regress.error_of($$SELECT dbos.register_queue('x', polling_interval_sec => 'NaN')$$);
 SELECT regress.error_of($$SELECT dbos.register_queue('x', rate_limit_max => 3)$$);
+-- Beyond DBOS's checks: negative limits and non-finite periods could never run anything.
+SELECT regress.error_of($$SELECT dbos.register_queue('x', concurrency => -1)$$);
+SELECT regress.error_of($$SELECT dbos.register_queue('x', partition_worker_concurrency => -2)$$);
+SELECT regress.error_of($$SELECT dbos.register_queue('x', rate_limit_max => 5, rate_limit_period_sec => 'NaN')$$);
+SELECT regress.error_of($$SELECT dbos.register_queue('x', rate_limit_max => 5, rate_limit_period_sec => 'Infinity')$$);
+SELECT regress.error_of($$SELECT dbos.register_queue('x', partition_rate_limit_max => 5, partition_rate_limit_period_sec => 0)$$);
 SELECT regress.error_of($$SELECT dbos.retrieve_queue(NULL)$$);
 SELECT count(*) AS nothing_written FROM dbos.queues WHERE name = 'x';
 

@@ -257,6 +257,16 @@ DBOS_FUNCTION(dbos_register_queue) {
   if (given(6) && given(1) && num(6) > num(1))
     bad_queue(name, "concurrency must be greater than or equal to partitionWorkerConcurrency");
   if (!(polling > 0) || isinf(polling)) bad_queue(name, "minPollingIntervalMs must be positive");
+  // Beyond DBOS's own checks (it takes these as given): a limit below 0 or a period that is not a
+  // positive finite number would leave the queue unable to run anything.
+  for (int i : {1, 2, 3, 5, 6, 7})
+    if (given(i) && num(i) < 0)
+      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid options for queue \"%s\"", name),
+                      errdetail("Concurrency and rate limits must not be negative.")));
+  for (int i : {4, 8})
+    if (given(i) && (!(PG_GETARG_FLOAT8(i) > 0) || isinf(PG_GETARG_FLOAT8(i))))
+      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid options for queue \"%s\"", name),
+                      errdetail("A rate limit period must be a positive number of seconds.")));
   if (given(3) != given(4)) bad_queue(name, "rateLimit must specify both limitPerPeriod and periodSec");
   bool partitioned = given(5) || given(6) || given(7);
   v[QP_PARTITIONED] = BoolGetDatum(partitioned), n[QP_PARTITIONED] = ' ';
