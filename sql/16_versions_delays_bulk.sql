@@ -44,7 +44,8 @@ SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'bulk', workflow_id => 'bk-' |
 -- Unknown IDs are skipped, as DBOSClient.cancelWorkflows skips them.
 SELECT dbos.cancel_workflows(ARRAY['bk-1', 'bk-unknown', 'bk-2', 'bk-3']);
 SELECT workflow_uuid, status FROM dbos.workflow_status WHERE workflow_uuid LIKE 'bk-%' ORDER BY 1;
-SELECT dbos.resume_workflows(ARRAY['bk-3', 'bk-1']) AS resumed;
+-- A repeated ID is resumed once; the result lists the IDs as given (DBOS: a handle per ID).
+SELECT dbos.resume_workflows(ARRAY['bk-3', 'bk-1', 'bk-3']) AS resumed;
 SELECT workflow_uuid, status, queue_name FROM dbos.workflow_status WHERE workflow_uuid LIKE 'bk-%' ORDER BY 1;
 SELECT dbos.resume_workflows(ARRAY['bk-2'], 'other_queue') AS resumed;
 SELECT queue_name FROM dbos.workflow_status WHERE workflow_uuid = 'bk-2';

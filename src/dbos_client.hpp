@@ -158,6 +158,14 @@ void refuse_write_on_standby();
 void run_statement(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, int expected);
 // A text Datum (nulls[i] = 'n' for NULL), for SPI parameter arrays.
 Datum text_or_null(const char *s, char *nulls, int i);
+// Columns 1..out->natts of an SPI row, copied into the current memory context.
+void copy_spi_columns(HeapTuple row, TupleDesc spi_desc, TupleDesc out, Datum *values, bool *nulls);
+// An SPI row as a composite datum of type out, allocated in caller (it outlives SPI_finish).
+Datum copy_spi_row(HeapTuple row, TupleDesc spi_desc, TupleDesc out, MemoryContext caller);
+// The rows of the last SPI result (at most max_rows; -1: all) into the set of a function set up by
+// InitMaterializedSRF, converted by convert in the caller's context (nullptr: copy the columns).
+typedef void (*RowFn)(HeapTuple row, TupleDesc desc, Datum *values, bool *nulls);
+void materialize_spi_result(FunctionCallInfo fcinfo, MemoryContext caller, RowFn convert, int64 max_rows);
 
 // --- enqueue.cpp ----------------------------------------------------------------------------
 // One workflow to enqueue, validated; strings are NUL-terminated, nullptr for NULL.
@@ -298,5 +306,10 @@ enum WaitManyParam { WM_IDS, WM_ID, WM_KEY, WM_OFFSET, WM_COUNT };
 void wait_many_text(const Profile *p, StatementId id, StringInfo sql);
 // Whether a stored stream value is DBOS's close marker (management.cpp).
 bool is_stream_end(const char *value);
+// The workflow IDs of text[] argument 0, in order: one dimension, no NULL or empty element, each
+// ID once (as DBOS's "= ANY($ids)"); with refuse_duplicates a repeat is an error, as in DBOS's
+// waitFirst (management.cpp).
+char **workflow_ids_arg(FunctionCallInfo fcinfo, bool refuse_duplicates, int *count);
+int compare_strings(const void *a, const void *b);  // qsort/bsearch over char *
 
 }  // namespace dbos_client

@@ -189,10 +189,6 @@ Datum per_row_texts(const char **values, const char *shared, int count) {
   return text_array(datums, nulls, count);
 }
 
-int compare_strings(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 // Whether a non-null string occurs twice among values[0..count).
 bool has_repeats(const char **values, int count) {
   if (!values) return false;

@@ -50,24 +50,6 @@ void require_table(const Profile *p, TableId table, const char *name, const char
                     errhint("Upgrade the DBOS system tables by launching a current DBOS application.")));
 }
 
-// Rows of a finished SPI result, turned into tuples of a materialized set.
-typedef void (*RowFn)(HeapTuple row, TupleDesc desc, Datum *values, bool *nulls);
-
-void materialize(FunctionCallInfo fcinfo, MemoryContext caller, RowFn convert, int max_rows) {
-  ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
-  TupleDesc out = rsinfo->setDesc;
-  Datum *values = (Datum *)palloc(sizeof(Datum) * out->natts);
-  bool *nulls = (bool *)palloc(sizeof(bool) * out->natts);
-  uint64 n = SPI_processed;
-  SPITupleTable *table = SPI_tuptable;
-  for (uint64 i = 0; i < n && (max_rows < 0 || (int64)i < max_rows); i++) {
-    MemoryContext old = MemoryContextSwitchTo(caller);
-    convert(table->vals[i], table->tupdesc, values, nulls);
-    tuplestore_putvalues(rsinfo->setResult, out, values, nulls);
-    MemoryContextSwitchTo(old);
-  }
-}
-
 void step_values(HeapTuple row, TupleDesc desc, Datum *values, bool *nulls) {
   // function_id, function_name, output, error, child_workflow_id, started_at, completed_at, serialization
   char *serialization = SPI_getvalue(row, desc, 8);
@@ -158,7 +140,7 @@ Datum list(FunctionCallInfo fcinfo, bool queued) {
   const Profile *p = connect();
   StatementId id = queued ? (descending ? S_LIST_QUEUED_DESC : S_LIST_QUEUED) : (descending ? S_LIST_DESC : S_LIST);
   run_statement(statement(p, id), v, n, true, SPI_OK_SELECT);
-  materialize(fcinfo, caller, workflow_info_values, -1);
+  materialize_spi_result(fcinfo, caller, workflow_info_values, -1);
   SPI_finish();
   return (Datum)0;
 }
@@ -292,7 +274,7 @@ DBOS_FUNCTION(dbos_list_workflow_steps) {
   Datum id = CStringGetTextDatum(workflow_id);
   require_workflow(p, id, workflow_id);
   run_statement(statement(p, S_STEPS), &id, nullptr, true, SPI_OK_SELECT);
-  materialize(fcinfo, caller, step_values, -1);
+  materialize_spi_result(fcinfo, caller, step_values, -1);
   SPI_finish();
   return (Datum)0;
 }
@@ -305,7 +287,7 @@ DBOS_FUNCTION(dbos_get_events) {
   const Profile *p = connect();
   Datum id = CStringGetTextDatum(workflow_id);
   run_statement(statement(p, S_EVENTS_ALL), &id, nullptr, true, SPI_OK_SELECT);
-  materialize(fcinfo, caller, event_values, -1);
+  materialize_spi_result(fcinfo, caller, event_values, -1);
   SPI_finish();
   return (Datum)0;
 }
@@ -336,17 +318,18 @@ DBOS_FUNCTION(dbos_read_stream) {
     if (is_stream_end(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2))) break;
     rows++;
   }
-  materialize(fcinfo, caller, stream_values, rows);
+  materialize_spi_result(fcinfo, caller, stream_values, rows);
   SPI_finish();
   return (Datum)0;
 }
 
 // --- bulk forms (1.3): DBOSClient's cancelWorkflows, resumeWorkflows, deleteWorkflows ---------
 
-namespace {
+namespace dbos_client {
 
-// The IDs of a text[] argument: one dimension, no NULL or empty element.
-char **ids_arg(FunctionCallInfo fcinfo, int *count) {
+int compare_strings(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+char **workflow_ids_arg(FunctionCallInfo fcinfo, bool refuse_duplicates, int *count) {
   if (PG_ARGISNULL(0))
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("workflow_ids must not be null")));
   ArrayType *a = PG_GETARG_ARRAYTYPE_P(0);
@@ -354,15 +337,48 @@ char **ids_arg(FunctionCallInfo fcinfo, int *count) {
     ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("workflow_ids must be a one-dimensional array")));
   Datum *elems;
   bool *nulls;
-  deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, count);
-  char **ids = (char **)palloc(sizeof(char *) * (*count + 1));
-  for (int i = 0; i < *count; i++) {
+  int n;
+  deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+  char **ids = (char **)palloc(sizeof(char *) * (n + 1));
+  for (int i = 0; i < n; i++) {
     if (nulls[i] || VARSIZE_ANY_EXHDR(DatumGetTextPP(elems[i])) == 0)
       ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("workflow_ids[%d] is null or empty", i + 1)));
     ids[i] = TextDatumGetCString(elems[i]);
   }
+  // Repeats found by sorting (a list of 100,000 IDs must not cost n^2), then dropped in order:
+  // a string stays when it is the first occurrence of its value.
+  char **sorted = (char **)palloc(sizeof(char *) * (n + 1));
+  memcpy(sorted, ids, sizeof(char *) * n);
+  qsort(sorted, n, sizeof(char *), compare_strings);
+  bool any_repeat = false;
+  for (int i = 1; i < n && !any_repeat; i++) any_repeat = strcmp(sorted[i - 1], sorted[i]) == 0;
+  *count = n;
+  if (!any_repeat) return ids;
+  if (refuse_duplicates) {
+    for (int i = 1; i < n; i++)
+      if (strcmp(sorted[i - 1], sorted[i]) == 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("duplicate workflow ID \"%s\" in workflow_ids", sorted[i]),
+                        errdetail("DBOS: Duplicate workflow ID in waitFirst: %s", sorted[i])));
+  }
+  // Seen-set by bsearch over the sorted values, marking a value once its first occurrence is kept.
+  bool *kept_value = (bool *)palloc0(sizeof(bool) * n);
+  int k = 0;
+  for (int i = 0; i < n; i++) {
+    char **at = (char **)bsearch(&ids[i], sorted, n, sizeof(char *), compare_strings);
+    while (at > sorted && strcmp(at[-1], ids[i]) == 0) at--;  // the first of equal values
+    if (kept_value[at - sorted]) continue;
+    kept_value[at - sorted] = true;
+    ids[k++] = ids[i];
+  }
+  *count = k;
   return ids;
 }
+
+}  // namespace dbos_client
+
+
+namespace {
 
 bool workflow_exists(const Profile *p, Datum id) {
   run_statement(statement(p, S_WORKFLOW_XMIN), &id, nullptr, false, SPI_OK_SELECT);
@@ -377,7 +393,7 @@ bool workflow_exists(const Profile *p, Datum id) {
 // order; unknown IDs are skipped, as DBOSClient.cancelWorkflows skips them.
 DBOS_FUNCTION(dbos_cancel_workflows) {
   int count;
-  char **ids = ids_arg(fcinfo, &count);
+  char **ids = workflow_ids_arg(fcinfo, false, &count);
   refuse_write_on_standby();
   const Profile *p = connect();
   for (int i = 0; i < count; i++) {
@@ -397,7 +413,7 @@ DBOS_FUNCTION(dbos_cancel_workflows) {
 // then each as dbos.resume_workflow, in order. Returns the IDs.
 DBOS_FUNCTION(dbos_resume_workflows) {
   int count;
-  char **ids = ids_arg(fcinfo, &count);
+  char **ids = workflow_ids_arg(fcinfo, false, &count);
   char *queue = text_arg(fcinfo, 1);
   if (queue && !*queue) requests::require_text(queue, "queue_name");
   refuse_write_on_standby();
@@ -427,7 +443,7 @@ DBOS_FUNCTION(dbos_resume_workflows) {
 // dbos.delete_workflow, in order; unknown IDs are no-ops.
 DBOS_FUNCTION(dbos_delete_workflows) {
   int count;
-  char **ids = ids_arg(fcinfo, &count);
+  char **ids = workflow_ids_arg(fcinfo, false, &count);
   bool children = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
   refuse_write_on_standby();
   const Profile *p = connect();

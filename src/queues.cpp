@@ -157,21 +157,6 @@ char *queue_name_arg(FunctionCallInfo fcinfo, int i) {
   return name;
 }
 
-// A row of a queue statement, copied into the caller's context as a dbos.queue_info datum.
-Datum copy_row(HeapTuple row, TupleDesc spi_desc, TupleDesc out, MemoryContext caller) {
-  Datum values[14];
-  bool nulls[14];
-  MemoryContext spi = MemoryContextSwitchTo(caller);
-  for (int i = 0; i < out->natts; i++) {
-    Form_pg_attribute a = TupleDescAttr(out, i);
-    Datum d = SPI_getbinval(row, spi_desc, i + 1, &nulls[i]);
-    values[i] = nulls[i] ? (Datum)0 : datumCopy(d, a->attbyval, a->attlen);
-  }
-  Datum result = HeapTupleGetDatum(heap_form_tuple(out, values, nulls));
-  MemoryContextSwitchTo(spi);
-  return result;
-}
-
 Datum int_or_null(FunctionCallInfo fcinfo, int i, char *nulls, int at) {
   nulls[at] = PG_ARGISNULL(i) ? 'n' : ' ';
   return PG_ARGISNULL(i) ? (Datum)0 : PG_GETARG_DATUM(i);
@@ -296,7 +281,7 @@ DBOS_FUNCTION(dbos_register_queue) {
   resolve_owner(p, v[QP_NAME], name, app);
   run_statement(statement(p, S_QUEUE_GET), v, n, false, SPI_OK_SELECT);
   if (SPI_processed != 1) elog(ERROR, "queue \"%s\" missing after its registration", name);
-  Datum result = copy_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, desc, caller);
+  Datum result = copy_spi_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, desc, caller);
   SPI_finish();
   PG_RETURN_DATUM(result);
 }
@@ -319,7 +304,7 @@ DBOS_FUNCTION(dbos_retrieve_queue) {
     SPI_finish();
     PG_RETURN_NULL();
   }
-  Datum result = copy_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, desc, caller);
+  Datum result = copy_spi_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, desc, caller);
   SPI_finish();
   PG_RETURN_DATUM(result);
 }
@@ -353,22 +338,10 @@ DBOS_FUNCTION(dbos_list_queues) {
     n[QP_APPS] = ' ';
   }
   InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC | MAT_SRF_BLESS);
-  ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
   MemoryContext caller = CurrentMemoryContext;
   const Profile *p = connect_queues(true);
   run_statement(statement(p, S_QUEUE_LIST), v, n, true, SPI_OK_SELECT);
-  for (uint64 i = 0; i < SPI_processed; i++) {
-    Datum values[14];
-    bool nulls[14];
-    MemoryContext spi = MemoryContextSwitchTo(caller);
-    for (int c = 0; c < rsinfo->setDesc->natts; c++) {
-      Form_pg_attribute a = TupleDescAttr(rsinfo->setDesc, c);
-      Datum d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1, &nulls[c]);
-      values[c] = nulls[c] ? (Datum)0 : datumCopy(d, a->attbyval, a->attlen);
-    }
-    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-    MemoryContextSwitchTo(spi);
-  }
+  materialize_spi_result(fcinfo, caller, nullptr, -1);
   SPI_finish();
   return (Datum)0;
 }
@@ -381,22 +354,10 @@ DBOS_FUNCTION(dbos_queue_stats) {
   memset(n, 'n', sizeof n);
   if (!PG_ARGISNULL(0)) v[QP_NAME] = PG_GETARG_DATUM(0), n[QP_NAME] = ' ';
   InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC | MAT_SRF_BLESS);
-  ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
   MemoryContext caller = CurrentMemoryContext;
   const Profile *p = connect_queues(false);
   run_statement(statement(p, S_QUEUE_STATS), v, n, true, SPI_OK_SELECT);
-  for (uint64 i = 0; i < SPI_processed; i++) {
-    Datum values[6];
-    bool nulls[6];
-    MemoryContext spi = MemoryContextSwitchTo(caller);
-    for (int c = 0; c < 6; c++) {
-      Form_pg_attribute a = TupleDescAttr(rsinfo->setDesc, c);
-      Datum d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1, &nulls[c]);
-      values[c] = nulls[c] ? (Datum)0 : datumCopy(d, a->attbyval, a->attlen);
-    }
-    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-    MemoryContextSwitchTo(spi);
-  }
+  materialize_spi_result(fcinfo, caller, nullptr, -1);
   SPI_finish();
   return (Datum)0;
 }

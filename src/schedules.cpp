@@ -354,18 +354,10 @@ DBOS_FUNCTION(dbos_list_schedules) {
     n[SC_APPS] = ' ';
   }
   InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC | MAT_SRF_BLESS);
-  ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
   MemoryContext caller = CurrentMemoryContext;
   const Profile *p = connect_schedules(false, false, false, false);
   run_statement(statement(p, S_SCHED_LIST), v, n, true, SPI_OK_SELECT);
-  Datum values[12];
-  bool nulls[12];
-  for (uint64 i = 0; i < SPI_processed; i++) {
-    MemoryContext old = MemoryContextSwitchTo(caller);
-    schedule_values(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
-    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-    MemoryContextSwitchTo(old);
-  }
+  materialize_spi_result(fcinfo, caller, schedule_values, -1);
   SPI_finish();
   return (Datum)0;
 }

@@ -11,7 +11,9 @@ extern "C" {
 #include "access/xlog.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
+#include "utils/datum.h"
 #include "utils/plancache.h"
+#include "utils/tuplestore.h"
 }
 
 namespace dbos_client {
@@ -682,6 +684,42 @@ void run_statement(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_
 Datum text_or_null(const char *s, char *nulls, int i) {
   nulls[i] = s ? ' ' : 'n';
   return s ? CStringGetTextDatum(s) : (Datum)0;
+}
+
+void copy_spi_columns(HeapTuple row, TupleDesc spi_desc, TupleDesc out, Datum *values, bool *nulls) {
+  for (int c = 0; c < out->natts; c++) {
+    Form_pg_attribute a = TupleDescAttr(out, c);
+    Datum d = SPI_getbinval(row, spi_desc, c + 1, &nulls[c]);
+    values[c] = nulls[c] ? (Datum)0 : datumCopy(d, a->attbyval, a->attlen);
+  }
+}
+
+Datum copy_spi_row(HeapTuple row, TupleDesc spi_desc, TupleDesc out, MemoryContext caller) {
+  MemoryContext spi = MemoryContextSwitchTo(caller);
+  Datum *values = (Datum *)palloc(sizeof(Datum) * out->natts);
+  bool *nulls = (bool *)palloc(sizeof(bool) * out->natts);
+  copy_spi_columns(row, spi_desc, out, values, nulls);
+  Datum result = HeapTupleGetDatum(heap_form_tuple(out, values, nulls));
+  MemoryContextSwitchTo(spi);
+  return result;
+}
+
+void materialize_spi_result(FunctionCallInfo fcinfo, MemoryContext caller, RowFn convert, int64 max_rows) {
+  ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
+  TupleDesc out = rsinfo->setDesc;
+  Datum *values = (Datum *)palloc(sizeof(Datum) * out->natts);
+  bool *nulls = (bool *)palloc(sizeof(bool) * out->natts);
+  uint64 n = SPI_processed;
+  SPITupleTable *table = SPI_tuptable;
+  for (uint64 i = 0; i < n && (max_rows < 0 || (int64)i < max_rows); i++) {
+    MemoryContext spi = MemoryContextSwitchTo(caller);
+    if (convert)
+      convert(table->vals[i], table->tupdesc, values, nulls);
+    else
+      copy_spi_columns(table->vals[i], table->tupdesc, out, values, nulls);
+    tuplestore_putvalues(rsinfo->setResult, out, values, nulls);
+    MemoryContextSwitchTo(spi);
+  }
 }
 
 }  // namespace dbos_client

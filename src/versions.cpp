@@ -71,14 +71,6 @@ void select_versions(FunctionCallInfo fcinfo, Datum apps, bool apps_null, int64 
   run_statement(statement(p, S_VERSIONS), v, n, true, SPI_OK_SELECT);
 }
 
-void copy_values(HeapTuple row, TupleDesc spi_desc, TupleDesc out, Datum *values, bool *nulls) {
-  for (int c = 0; c < out->natts; c++) {
-    Form_pg_attribute a = TupleDescAttr(out, c);
-    Datum d = SPI_getbinval(row, spi_desc, c + 1, &nulls[c]);
-    values[c] = nulls[c] ? (Datum)0 : datumCopy(d, a->attbyval, a->attlen);
-  }
-}
-
 }  // namespace
 }  // namespace dbos_client
 
@@ -88,18 +80,10 @@ using namespace dbos_client;
 // dbos.application_version_info, latest first.
 DBOS_FUNCTION(dbos_list_application_versions) {
   InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC | MAT_SRF_BLESS);
-  ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
   MemoryContext caller = CurrentMemoryContext;
   const Profile *p = connect_versions();
   select_versions(fcinfo, PG_ARGISNULL(0) ? (Datum)0 : PG_GETARG_DATUM(0), PG_ARGISNULL(0), PG_INT64_MAX, p);
-  for (uint64 i = 0; i < SPI_processed; i++) {
-    Datum values[5];
-    bool nulls[5];
-    MemoryContext spi = MemoryContextSwitchTo(caller);
-    copy_values(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, rsinfo->setDesc, values, nulls);
-    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-    MemoryContextSwitchTo(spi);
-  }
+  materialize_spi_result(fcinfo, caller, nullptr, -1);
   SPI_finish();
   return (Datum)0;
 }
@@ -124,12 +108,7 @@ DBOS_FUNCTION(dbos_get_latest_application_version) {
     SPI_finish();
     PG_RETURN_NULL();
   }
-  Datum values[5];
-  bool nulls[5];
-  MemoryContext spi = MemoryContextSwitchTo(caller);
-  copy_values(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, desc, values, nulls);
-  Datum result = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
-  MemoryContextSwitchTo(spi);
+  Datum result = copy_spi_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, desc, caller);
   SPI_finish();
   PG_RETURN_DATUM(result);
 }

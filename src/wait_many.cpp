@@ -43,8 +43,9 @@ namespace {
 
 struct ManyWait {
   const Profile *profile;
-  Datum ids;         // text[]
-  int count;         // distinct IDs
+  char **id_list;    // distinct IDs, in the caller's order
+  Datum ids;         // the same, as text[]
+  int count;
   const char *first_id;
   bool all;          // wait_all: every one must end
   bool checked;
@@ -75,17 +76,12 @@ bool poll_many(void *arg) {
     // Every ID must exist (a wait for an unknown ID could never end), and none may be an
     // unfinished workflow of this very transaction.
     if (SPI_processed < (uint64)w->count) {
-      ArrayType *a = DatumGetArrayTypeP(w->ids);
-      Datum *elems;
-      bool *nulls;
-      int count;
-      deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count);
-      for (int i = 0; i < count; i++) {
-        bool found = false;
-        for (uint64 r = 0; r < SPI_processed && !found; r++)
-          found = strcmp(SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1), TextDatumGetCString(elems[i])) == 0;
-        if (!found) raise_unknown_workflow(TextDatumGetCString(elems[i]));
-      }
+      char **found = (char **)palloc(sizeof(char *) * (SPI_processed + 1));
+      for (uint64 r = 0; r < SPI_processed; r++) found[r] = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+      qsort(found, SPI_processed, sizeof(char *), compare_strings);
+      for (int i = 0; i < w->count; i++)
+        if (!bsearch(&w->id_list[i], found, SPI_processed, sizeof(char *), compare_strings))
+          raise_unknown_workflow(w->id_list[i]);
     }
     check_can_wait(w->first_id, InvalidTransactionId, w->all ? "all of the workflows" : "the first workflow to end");
     if (own_open)
@@ -99,34 +95,13 @@ bool poll_many(void *arg) {
   return over;
 }
 
-// The distinct, non-empty IDs of a text[] argument as a text[] Datum; DBOS refuses duplicates
-// in waitFirst and ignores them in waitAll.
-Datum ids_arg(FunctionCallInfo fcinfo, bool refuse_duplicates, int *count, const char **first) {
-  if (PG_ARGISNULL(0))
-    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("workflow_ids must not be null")));
-  ArrayType *a = PG_GETARG_ARRAYTYPE_P(0);
-  if (ARR_NDIM(a) > 1)
-    ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("workflow_ids must be a one-dimensional array")));
-  Datum *elems;
-  bool *nulls;
-  int n;
-  deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-  Datum *kept = (Datum *)palloc(sizeof(Datum) * (n + 1));
-  int k = 0;
-  for (int i = 0; i < n; i++) {
-    if (nulls[i] || VARSIZE_ANY_EXHDR(DatumGetTextPP(elems[i])) == 0)
-      ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("workflow_ids[%d] is null or empty", i + 1)));
-    const char *id = TextDatumGetCString(elems[i]);
-    bool seen = false;
-    for (int j = 0; j < k && !seen; j++) seen = strcmp(TextDatumGetCString(kept[j]), id) == 0;
-    if (seen && refuse_duplicates)
-      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("duplicate workflow ID \"%s\" in workflow_ids", id),
-                      errdetail("DBOS: Duplicate workflow ID in waitFirst: %s", id)));
-    if (!seen) kept[k++] = elems[i];
-  }
-  *count = k;
-  *first = k > 0 ? TextDatumGetCString(kept[0]) : nullptr;
-  return PointerGetDatum(construct_array(kept, k, TEXTOID, -1, false, TYPALIGN_INT));
+// The IDs to wait for, each once, and the text[] the wait statement takes.
+void take_ids(FunctionCallInfo fcinfo, bool refuse_duplicates, ManyWait *w) {
+  w->id_list = workflow_ids_arg(fcinfo, refuse_duplicates, &w->count);
+  Datum *elems = (Datum *)palloc(sizeof(Datum) * (w->count + 1));
+  for (int i = 0; i < w->count; i++) elems[i] = CStringGetTextDatum(w->id_list[i]);
+  w->ids = PointerGetDatum(construct_array(elems, w->count, TEXTOID, -1, false, TYPALIGN_INT));
+  w->first_id = w->count > 0 ? w->id_list[0] : nullptr;
 }
 
 int64 timeout_arg(FunctionCallInfo fcinfo, int i) {
@@ -189,7 +164,7 @@ using namespace dbos_client;
 // the first of them to end (NULL timeout: wait until one does); NULL on timeout.
 DBOS_FUNCTION(dbos_wait_first) {
   ManyWait w = {};
-  w.ids = ids_arg(fcinfo, true, &w.count, &w.first_id);
+  take_ids(fcinfo, true, &w);
   if (w.count == 0)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("workflow_ids must not be empty"),
                     errdetail("DBOS: handles must not be empty")));
@@ -215,7 +190,7 @@ DBOS_FUNCTION(dbos_wait_first) {
 DBOS_FUNCTION(dbos_wait_all) {
   ManyWait w = {};
   w.all = true;
-  w.ids = ids_arg(fcinfo, false, &w.count, &w.first_id);
+  take_ids(fcinfo, false, &w);
   if (w.count == 0) PG_RETURN_BOOL(true);
   int64 timeout_ms = timeout_arg(fcinfo, 1);
   w.checked = timeout_ms == 0;

@@ -39,19 +39,17 @@ S_NAME=(); S_PASS=(); S_FAIL=(); S_SKIP=(); S_NOTE=()
 record() {  # record NAME PASSED FAILED [SKIPPED] [NOTE]
   S_NAME+=("$1"); S_PASS+=("$2"); S_FAIL+=("$3"); S_SKIP+=("${4:-0}"); S_NOTE+=("${5:-}")
 }
-# Records every "suite <name>: N passed, M failed[, K skipped]" line of a log; a command that
+# Records every "suite <name>: N passed, M failed[, K skipped][; note]" line of a log; a command that
 # reports no suite, or exits non-zero without a failed test, is a failure of its own.
 record_log() {  # record_log LABEL LOG EXIT_STATUS
-  local label=$1 log=$2 rc=$3 line name p f k n=0 fails=0
+  local label=$1 log=$2 rc=$3 line name p f k note n=0 fails=0
   while IFS= read -r line; do
-    name=$(sed -E 's/^suite (.*): [0-9]+ passed, [0-9]+ failed.*/\1/' <<<"$line")
-    p=$(sed -E 's/.*: ([0-9]+) passed, .*/\1/' <<<"$line")
-    f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
-    k=0; grep -qE ', [0-9]+ skipped' <<<"$line" && k=$(sed -E 's/.*, ([0-9]+) skipped.*/\1/' <<<"$line")
+    [[ $line =~ ^suite\ ([^:]+):\ ([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?(\;\ (.*))?$ ]] || continue
+    name=${BASH_REMATCH[1]} p=${BASH_REMATCH[2]} f=${BASH_REMATCH[3]} k=${BASH_REMATCH[5]:-0} note=${BASH_REMATCH[7]}
     if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
       record "$name" 0 1 "$k" "reported no test"
     else
-      record "$name" "$p" "$f" "$k"
+      record "$name" "$p" "$f" "$k" "$note"
     fi
     n=$((n + 1)); fails=$((fails + f))
   done < <(grep -E '^suite [^:]+: [0-9]+ passed, [0-9]+ failed' "$log")

@@ -88,6 +88,8 @@ EXTVERSION=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$SRC/dbos_client.contr
 echo "== META.json and versions ($REF)"
 test/package/meta.sh "$SRC"; META_RC=$?
 
+. test/roots.sh  # mmdebstrap_retry
+
 # ---- host tools: mmdebstrap, pg_regress and psql (build deps), the DBOS CLI ---------------------
 need=()
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
@@ -145,11 +147,12 @@ else
   [ -n "$have" ] && echo "the cached root has postgresql-$PGV $have; the package needs >> $min"
   echo "== creating the clean Debian 12 root $CLEAN (mmdebstrap, postgresql-$PGV only)"
   rm -f "$STAMP"; rm -rf "$CLEAN" "$CLEAN.tmp"
-  if ! mmdebstrap --quiet --mode=root --variant=minbase --include=postgresql-$PGV bookworm "$CLEAN.tmp" \
+  if ! mmdebstrap_retry "$LOGS/mmdebstrap.log" "$CLEAN.tmp" --quiet --mode=root --variant=minbase \
+        --include=postgresql-$PGV bookworm "$CLEAN.tmp" \
         "deb http://deb.debian.org/debian bookworm main" \
         "deb http://deb.debian.org/debian bookworm-updates main" \
-        "deb http://deb.debian.org/debian-security bookworm-security main" > "$LOGS/mmdebstrap.log" 2>&1; then
-    tail -30 "$LOGS/mmdebstrap.log"; rm -rf "$CLEAN.tmp"
+        "deb http://deb.debian.org/debian-security bookworm-security main"; then
+    rm -rf "$CLEAN.tmp"
     bad "setup: mmdebstrap"; flock -u 9; finish
   fi
   mv "$CLEAN.tmp" "$CLEAN" && date -u > "$STAMP"

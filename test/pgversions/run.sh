@@ -2,7 +2,8 @@
 # Builds and tests the extension on another PostgreSQL major version, in a second Debian root:
 #   test/pgversions/run.sh 17     (Debian 13 "trixie": postgresql-17)
 #   test/pgversions/run.sh 18     (Debian testing "forky": postgresql-18)
-# The root is made once with mmdebstrap and cached in /var/cache/dbos_client/roots/pg<ver>
+# The root is made once with mmdebstrap (retried: a mirror mid-sync fails a download) and cached in
+# ${DBOS_ROOTS_CACHE:-/var/cache/dbos_client/roots}/pg<ver>
 # (about 1.4 GB, 40-80 s; a stamp file is written last). Each run copies the working tree into
 # the root, builds it with -Werror against that root's pg_config, installs it there, starts a
 # throwaway cluster in the root as postgres (port 55170 for 17, 55180 for 18; override with
@@ -20,33 +21,35 @@ case "$VER" in
   *) echo "no Debian suite known for PostgreSQL $VER" >&2; exit 2 ;;
 esac
 PORT=${PGV_PORT:-551${VER: -1}0}
-CACHE=${DBOS_ROOTS:-/var/cache/dbos_client/roots}
+CACHE=${DBOS_ROOTS_CACHE:-/var/cache/dbos_client/roots}
 R=$CACHE/pg$VER
 LOGS=${DBOS_TEST_LOGS:-/tmp/dbos_test_logs}/pg$VER
 BIN=/usr/lib/postgresql/$VER/bin
 PGXS_TEST=/usr/lib/postgresql/$VER/lib/pgxs/src/test
 mkdir -p "$LOGS" "$CACHE"
 
+. test/roots.sh  # mmdebstrap_retry
+
 fail_all() {  # a setup step failed: every suite of this version fails
   echo "SETUP FAILED (PG $VER): $1"
   for s in "pg_regress (PG $VER, not preloaded)" "isolation (PG $VER, not preloaded)" "interop (PG $VER, preloaded)"; do
-    echo "suite $s: 0 passed, 1 failed"
+    echo "suite $s: 0 passed, 1 failed; setup failed: $1"
   done
   exit 1
 }
 
 # ---- the root -----------------------------------------------------------------------------
 if [ ! -f "$R.stamp" ]; then
-  command -v mmdebstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+  command -v mmdebstrap >/dev/null || { apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive \
     apt-get -o DPkg::Lock::Timeout=600 install -y -qq mmdebstrap >/dev/null; } || fail_all "install mmdebstrap"
   rm -rf "$R" "$R.stamp"
   echo "creating the $SUITE root for PostgreSQL $VER in $R"
   start=$(date +%s)
   # Debian testing's Release files can be past their Valid-Until on a frozen mirror.
-  mmdebstrap --variant=apt --aptopt='Acquire::Check-Valid-Until "false"' \
+  mmdebstrap_retry "$LOGS/mmdebstrap.log" "$R" --variant=apt --aptopt='Acquire::Check-Valid-Until "false"' \
     --include=postgresql-$VER,postgresql-server-dev-$VER,g++,make,rapidjson-dev,locales \
-    "$SUITE" "$R" http://deb.debian.org/debian > "$LOGS/mmdebstrap.log" 2>&1 \
-    || { tail -5 "$LOGS/mmdebstrap.log"; fail_all "mmdebstrap $SUITE"; }
+    "$SUITE" "$R" http://deb.debian.org/debian \
+    || fail_all "mmdebstrap $SUITE: $(grep -E '^E: ' "$LOGS/mmdebstrap.log" | tail -1 | cut -c1-120)"
   date -u > "$R.stamp"
   echo "root ready in $(( $(date +%s) - start )) s"
 fi
