@@ -5,6 +5,8 @@ export DBOS_PGSOCK=${DBOS_PGSOCK:-/tmp/dbos_client_cluster/sock}
 export PGHOST=$DBOS_PGSOCK PGPORT=$DBOS_PGPORT PGUSER=postgres
 export PATH=/usr/lib/postgresql/15/bin:$PATH
 
+. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+
 # Debian packages for the build, and the pinned npm packages of the interop worker.
 setup_machine() {
   local need=()
@@ -15,7 +17,7 @@ setup_machine() {
   command -v g++ >/dev/null || need+=(g++)
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing ${need[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    apt_install "${need[@]}"
   fi
   if [ ! -d test/interop/node_modules/@dbos-inc/dbos-sdk ]; then
     (cd test/interop && npm ci --no-audit --no-fund --loglevel=error)

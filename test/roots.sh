@@ -1,4 +1,5 @@
 # Second Debian roots for the tests (sourced, not run).
+. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 # mmdebstrap with retries: a cold root downloads ~300 MB from deb.debian.org, and a mirror caught
 # mid-sync ("Hash Sum mismatch", a 404 on a just-replaced .deb) fails one attempt, not the next.

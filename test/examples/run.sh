@@ -47,8 +47,7 @@ setup_failed() {
 
 # ---- setup ----------------------------------------------------------------------------------
 if ! /usr/bin/python3 -c 'import sqlalchemy, django, psycopg2' 2>/dev/null; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    python3-sqlalchemy python3-django python3-psycopg2 >/dev/null) >"$LOG/apt.log" 2>&1 \
+  apt_install python3-sqlalchemy python3-django python3-psycopg2 2>"$LOG/apt.log" \
     || setup_failed "apt-get install python3-sqlalchemy python3-django python3-psycopg2 (see $LOG/apt.log)"
 fi
 if [ ! -d test/interop/node_modules/@dbos-inc/dbos-sdk ]; then

@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
+. test/apt.sh
 REF=HEAD OUT=/tmp/dbos_client_deb
 while [ $# -gt 0 ]; do
   case $1 in
@@ -23,8 +24,7 @@ for p in build-essential debhelper dpkg-dev fakeroot postgresql-server-dev-all r
 done
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}" >/dev/null
+  apt_install "${need[@]}" || { echo "cannot install ${need[*]}" >&2; exit 1; }
 fi
 
 rev=$(git -C "$ROOT" rev-parse --verify "$REF^{commit}")

@@ -97,7 +97,7 @@ command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 [ -x /usr/lib/postgresql/$PGV/lib/pgxs/src/test/regress/pg_regress ] || need+=(postgresql-server-dev-$PGV)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}" >/dev/null; } \
+  apt_install "${need[@]}" \
     || { bad "setup: apt-get install ${need[*]}"; finish; }
 fi
 if [ ! -d test/interop/node_modules/@dbos-inc/dbos-sdk ]; then

@@ -40,8 +40,7 @@ fail_all() {  # a setup step failed: every suite of this version fails
 
 # ---- the root -----------------------------------------------------------------------------
 if [ ! -f "$R.stamp" ]; then
-  command -v mmdebstrap >/dev/null || { apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive \
-    apt-get -o DPkg::Lock::Timeout=600 install -y -qq mmdebstrap >/dev/null; } || fail_all "install mmdebstrap"
+  command -v mmdebstrap >/dev/null || apt_install mmdebstrap || fail_all "apt-get install mmdebstrap"
   rm -rf "$R" "$R.stamp"
   echo "creating the $SUITE root for PostgreSQL $VER in $R"
   start=$(date +%s)
