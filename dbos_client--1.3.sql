@@ -443,7 +443,7 @@ CREATE FUNCTION dbos.set_workflow_delay(workflow_id text, delay interval DEFAULT
 AS 'MODULE_PATHNAME', 'dbos_set_workflow_delay' LANGUAGE C VOLATILE;
 
 -- The bulk forms: each ID in array order, as the single call, in the caller's transaction.
-CREATE FUNCTION dbos.cancel_workflows(workflow_ids text[]) RETURNS void
+CREATE FUNCTION dbos.cancel_workflows(workflow_ids text[], cancel_children boolean DEFAULT false) RETURNS void
 AS 'MODULE_PATHNAME', 'dbos_cancel_workflows' LANGUAGE C VOLATILE;
 
 CREATE FUNCTION dbos.resume_workflows(workflow_ids text[], queue_name text DEFAULT NULL) RETURNS text[]
@@ -456,7 +456,7 @@ GRANT EXECUTE ON FUNCTION
     dbos.list_application_versions(text[]),
     dbos.get_latest_application_version(text),
     dbos.set_workflow_delay(text, interval, timestamptz),
-    dbos.cancel_workflows(text[]),
+    dbos.cancel_workflows(text[], boolean),
     dbos.resume_workflows(text[], text),
     dbos.delete_workflows(text[], boolean)
 TO PUBLIC;
@@ -468,8 +468,8 @@ COMMENT ON FUNCTION dbos.get_latest_application_version(text) IS
     'The latest version of an application (and unclaimed ones) (DBOSClient.getLatestApplicationVersion); NULL when none';
 COMMENT ON FUNCTION dbos.set_workflow_delay(text, interval, timestamptz) IS
     'Move the start of a DELAYED workflow (DBOSClient.setWorkflowDelay); returns whether it was DELAYED and changed';
-COMMENT ON FUNCTION dbos.cancel_workflows(text[]) IS
-    'dbos.cancel_workflow of each ID, in order; unknown IDs are skipped (DBOSClient.cancelWorkflows)';
+COMMENT ON FUNCTION dbos.cancel_workflows(text[], boolean) IS
+    'dbos.cancel_workflow of each ID, in order, and with cancel_children of every descendant; unknown IDs are skipped (DBOSClient.cancelWorkflows)';
 COMMENT ON FUNCTION dbos.resume_workflows(text[], text) IS
     'dbos.resume_workflow of each ID, in order, once all exist; returns the IDs (DBOSClient.resumeWorkflows)';
 COMMENT ON FUNCTION dbos.delete_workflows(text[], boolean) IS 'dbos.delete_workflow of each ID, in order (DBOSClient.deleteWorkflows)';

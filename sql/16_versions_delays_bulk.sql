@@ -62,6 +62,19 @@ SELECT dbos.cancel_workflows('{}'), dbos.resume_workflows('{}'), dbos.delete_wor
 
 SELECT dbos.delete_workflows(ARRAY['dl-1', 'dl-2']);
 
+-- cancel_children: every unfinished workflow below each ID (DBOSClient's cancelChildren);
+-- without it, only the IDs. Finished ones keep their status.
+SELECT count(dbos.enqueue('_dbos_internal_queue', NULL, 'tree', workflow_id => 'ct-' || i)) FROM generate_series(1, 6) i;
+UPDATE dbos.workflow_status SET parent_workflow_id = 'ct-1' WHERE workflow_uuid IN ('ct-2', 'ct-3');
+UPDATE dbos.workflow_status SET parent_workflow_id = 'ct-2' WHERE workflow_uuid = 'ct-4';
+UPDATE dbos.workflow_status SET parent_workflow_id = 'ct-4', status = 'SUCCESS' WHERE workflow_uuid = 'ct-5';
+UPDATE dbos.workflow_status SET parent_workflow_id = 'ct-5' WHERE workflow_uuid = 'ct-6';
+SELECT dbos.cancel_workflows(ARRAY['ct-2']);
+SELECT string_agg(workflow_uuid || '=' || status, ' ' ORDER BY workflow_uuid) FROM dbos.workflow_status WHERE workflow_uuid LIKE 'ct-%';
+SELECT dbos.cancel_workflows(ARRAY['ct-1', 'ct-unknown'], cancel_children => true);
+SELECT string_agg(workflow_uuid || '=' || status, ' ' ORDER BY workflow_uuid) FROM dbos.workflow_status WHERE workflow_uuid LIKE 'ct-%';
+DELETE FROM dbos.workflow_status WHERE workflow_uuid LIKE 'ct-%';
+
 -- Older DBOS schemas: no application_versions table, no delay column: 0A000.
 SET dbos.system_schema = 'dbos_legacy108';
 BEGIN;

@@ -83,6 +83,7 @@ enum StatementId {
   S_RESUME,           // (id, queue, now_ms)
   S_SET_PRIORITY,     // (id, priority, now_ms)
   S_DELETE,           // (id, with_children)
+  S_DESCENDANTS,      // (id): every workflow below it by parent_workflow_id
   S_FORK,             // (source, new_id, app_version, queue, app_name, now_ms): count created
   S_FORK_STEPS,       // (source, new_id, start_step, now_ms)
   S_FORK_STREAMS,     // (source, new_id, start_step)

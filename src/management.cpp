@@ -389,20 +389,33 @@ bool workflow_exists(const Profile *p, Datum id) {
 
 }  // namespace
 
-// dbos.cancel_workflows(workflow_ids text[]) RETURNS void: each ID as dbos.cancel_workflow, in
-// order; unknown IDs are skipped, as DBOSClient.cancelWorkflows skips them.
+// dbos.cancel_workflows(workflow_ids text[], cancel_children) RETURNS void: each ID as
+// dbos.cancel_workflow, in order; unknown IDs are skipped, as DBOSClient.cancelWorkflows skips
+// them. With cancel_children, every unfinished descendant too (DBOS's cancelChildren).
 DBOS_FUNCTION(dbos_cancel_workflows) {
   int count;
   char **ids = workflow_ids_arg(fcinfo, false, &count);
+  bool children = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
   refuse_write_on_standby();
   const Profile *p = connect();
+  const char n[CP_COUNT + 1] = {' ', 'n', ' '};
   for (int i = 0; i < count; i++) {
     CHECK_FOR_INTERRUPTS();
     Datum id = CStringGetTextDatum(ids[i]);
     if (!workflow_exists(p, id)) continue;
     Datum v[CP_COUNT] = {id, (Datum)0, Int64GetDatum(epoch_ms_now())};
-    const char n[CP_COUNT + 1] = {' ', 'n', ' '};
     run_statement(statement(p, S_CANCEL), v, n, false, SPI_OK_UPDATE);
+    if (!children) continue;
+    run_statement(statement(p, S_DESCENDANTS), &id, nullptr, false, SPI_OK_SELECT);
+    SPITupleTable *below = SPI_tuptable;
+    uint64 below_count = SPI_processed;
+    for (uint64 d = 0; d < below_count; d++) {
+      CHECK_FOR_INTERRUPTS();
+      bool isnull;
+      v[CP_ID] = SPI_getbinval(below->vals[d], below->tupdesc, 1, &isnull);
+      run_statement(statement(p, S_CANCEL), v, n, false, SPI_OK_UPDATE);
+    }
+    SPI_freetuptable(below);
   }
   SPI_finish();
   PG_RETURN_VOID();

@@ -343,6 +343,20 @@ void set_priority_text(const Profile *p, StatementId, StringInfo sql) {
               "status OPERATOR(pg_catalog.=) ANY ('{ENQUEUED,DELAYED}'::pg_catalog.text[])");
 }
 
+// DBOS's #getDirectChildren, repeated to the leaves; UNION keeps each ID once (and ends on a
+// cycle a hand-edited table could hold). Without the column nothing has children.
+void descendants_text(const Profile *p, StatementId, StringInfo sql) {
+  if (!status_has_column(p, "parent_workflow_id")) {
+    appendStringInfoString(sql, "SELECT NULL::pg_catalog.text WHERE $id IS NULL AND false");
+    return;
+  }
+  appendStringInfo(sql,
+                   "WITH RECURSIVE tree(id) AS (SELECT $id::pg_catalog.text UNION SELECT ws.workflow_uuid "
+                   "FROM %s.workflow_status ws JOIN tree ON ws.parent_workflow_id OPERATOR(pg_catalog.=) tree.id) "
+                   "SELECT id FROM tree WHERE id OPERATOR(pg_catalog.<>) $id",
+                   p->quoted_schema);
+}
+
 // The payload tables and (from 112) operation_outputs have no foreign key: delete them
 // explicitly; the status delete cascades to notifications, events and streams.
 void delete_text(const Profile *p, StatementId, StringInfo sql) {
@@ -537,6 +551,7 @@ const StatementDef kCatalogue[] = {
     {S_RESUME, PARAMS(kResumeParams), resume_text},
     {S_SET_PRIORITY, PARAMS(kPriorityParams), set_priority_text},
     {S_DELETE, PARAMS(kDeleteParams), delete_text},
+    {S_DESCENDANTS, PARAMS(kIdParam), descendants_text},
     {S_FORK, PARAMS(kForkParams), fork_text},
     {S_FORK_STEPS, PARAMS(kForkCopyParams), fork_steps_text},
     {S_FORK_STREAMS, PARAMS(kForkCopyParams), fork_streams_text},

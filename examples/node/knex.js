@@ -27,12 +27,15 @@ async function main() {
     const [{ id }] = await trx('knex_orders').insert({ item: 'book', amount: 10 }).returning('id');
     return { id, wf: await enqueue(trx, id, 10, { workflowId: `knex-order-${run}-${id}` }) };
   });
+  // Throwing from the callback rolls the transaction back; catch only that throw, so a failed
+  // insert or enqueue still reaches you.
   let dropped;
+  const rollBack = new Error('roll back this order');
   await knex.transaction(async (trx) => {
     const [{ id }] = await trx('knex_orders').insert({ item: 'pen', amount: 2 }).returning('id');
     dropped = { id, wf: await enqueue(trx, id, 2, { workflowId: `knex-order-${run}-${id}` }) };
-    await trx.rollback();
-  }).catch(() => {}); // knex rejects the transaction's promise on rollback
+    throw rollBack;
+  }).catch((e) => { if (e !== rollBack) throw e; });
   assert.equal((await knex('knex_orders').where({ id: dropped.id })).length, 0, 'rolled-back order row');
   assert.equal((await status(dropped.wf)).status, null, 'rolled-back workflow exists');
   assert.equal((await knex('knex_orders').where({ id: kept.id })).length, 1, 'committed order row');

@@ -1,7 +1,8 @@
 'use strict';
 // Interop cases of versions, delays and bulk management (1.3): SQL reads the application
 // version a real worker registered as DBOSClient does; a delay moved from SQL is obeyed by the
-// worker; bulk cancel and resume from SQL are what the worker and DBOSClient see.
+// worker; bulk cancel and resume from SQL are what the worker and DBOSClient see, and
+// cancel_children cancels the rows DBOSClient's cancelChildren cancels.
 const assert = require('node:assert/strict');
 
 module.exports = (test, h) => {
@@ -43,5 +44,32 @@ module.exports = (test, h) => {
     for (const id of ids) assert.equal((await h.getResult(id, 30)).tag, id, `${id} ran after its resume`);
     await h.q(`SELECT dbos.delete_workflows($1)`, [ids]);
     for (const id of ids) assert.equal(await client.getWorkflow(id), undefined, `${id} deleted`);
+  });
+
+  test('cancel_children_cancels_the_tree_DBOSClient_cancelChildren_cancels', async () => {
+    // Two copies of one tree on a queue no worker runs: root > a, b; a > c (finished) > d.
+    const tree = { root: null, a: 'root', b: 'root', c: 'a', d: 'c' };
+    const ids = (copy) => Object.fromEntries(Object.keys(tree).map((k) => [k, h.wid(`cancel-tree-${copy}-${k}`)]));
+    const sqlIds = ids('sql'), clientIds = ids('client');
+    for (const m of [sqlIds, clientIds]) {
+      for (const k of Object.keys(tree)) {
+        await h.q(`SELECT dbos.enqueue('interop_parked', NULL, 'record', '[]', workflow_id => $1, deduplication_id => $1)`, [m[k]]);
+      }
+      for (const [k, parent] of Object.entries(tree)) {
+        if (parent) await h.q(`UPDATE dbos.workflow_status SET parent_workflow_id = $2 WHERE workflow_uuid = $1`, [m[k], m[parent]]);
+      }
+      await h.q(`UPDATE dbos.workflow_status SET status = 'SUCCESS' WHERE workflow_uuid = $1`, [m.c]);
+    }
+    await h.q(`SELECT dbos.cancel_workflows(ARRAY[$1], cancel_children => true)`, [sqlIds.root]);
+    await h.dbosClient().cancelWorkflows([clientIds.root], { cancelChildren: true });
+    const row = async (id) => h.one(`SELECT status, queue_name, deduplication_id, started_at_epoch_ms,
+        completed_at IS NOT NULL AS completed FROM dbos.workflow_status WHERE workflow_uuid = $1`, [id]);
+    for (const k of Object.keys(tree)) {
+      const [fromSql, fromClient] = [await row(sqlIds[k]), await row(clientIds[k])];
+      if (fromClient.deduplication_id) fromClient.deduplication_id = fromClient.deduplication_id.replace('-client-', '-sql-');
+      assert.deepEqual(fromSql, fromClient, `node ${k}: the same row from SQL and DBOSClient`);
+      assert.equal(fromSql.status, k === 'c' ? 'SUCCESS' : 'CANCELLED', `node ${k}`);
+    }
+    await h.q(`SELECT dbos.delete_workflows($1)`, [[...Object.values(sqlIds), ...Object.values(clientIds)]]);
   });
 };
