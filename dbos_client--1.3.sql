@@ -469,10 +469,10 @@ COMMENT ON FUNCTION dbos.get_latest_application_version(text) IS
 COMMENT ON FUNCTION dbos.set_workflow_delay(text, interval, timestamptz) IS
     'Move the start of a DELAYED workflow (DBOSClient.setWorkflowDelay); returns whether it was DELAYED and changed';
 COMMENT ON FUNCTION dbos.cancel_workflows(text[], boolean) IS
-    'dbos.cancel_workflow of each ID, in order, and with cancel_children of every descendant; unknown IDs are skipped (DBOSClient.cancelWorkflows)';
+    'dbos.cancel_workflow of every ID in one statement, with cancel_children also of every workflow below them; unknown IDs are skipped (DBOSClient.cancelWorkflows)';
 COMMENT ON FUNCTION dbos.resume_workflows(text[], text) IS
-    'dbos.resume_workflow of each ID, in order, once all exist; returns the IDs (DBOSClient.resumeWorkflows)';
-COMMENT ON FUNCTION dbos.delete_workflows(text[], boolean) IS 'dbos.delete_workflow of each ID, in order (DBOSClient.deleteWorkflows)';
+    'dbos.resume_workflow of every ID in one statement, once all exist; returns the IDs (DBOSClient.resumeWorkflows)';
+COMMENT ON FUNCTION dbos.delete_workflows(text[], boolean) IS 'dbos.delete_workflow of every ID in one statement (DBOSClient.deleteWorkflows)';
 
 -- waiting on many (1.3)
 

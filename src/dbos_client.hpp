@@ -79,11 +79,11 @@ enum StatementId {
   S_ENQUEUE_BULK_INPUT,      // input rows of the rows flagged as created
   S_ENQUEUE_BULK_NEW,        // status rows that cannot conflict (new UUIDs, no deduplication IDs)
   S_ENQUEUE_BULK_NEW_INPUT,  // their input rows
-  S_CANCEL,           // management (id, now_ms): the row changes of DBOSClient's methods
-  S_RESUME,           // (id, queue, now_ms)
+  S_CANCEL,           // management: the row changes of DBOSClient's methods, one statement for
+  S_RESUME,           //   any number of IDs, as DBOS's "= ANY($ids)" (ManyParam)
+  S_DELETE,           //   (cancel and delete: with_children takes every workflow below them)
+  S_EXISTING,         //   which of the IDs have a status row
   S_SET_PRIORITY,     // (id, priority, now_ms)
-  S_DELETE,           // (id, with_children)
-  S_DESCENDANTS,      // (id): every workflow below it by parent_workflow_id
   S_FORK,             // (source, new_id, app_version, queue, app_name, now_ms): count created
   S_FORK_STEPS,       // (source, new_id, start_step, now_ms)
   S_FORK_STREAMS,     // (source, new_id, start_step)
@@ -144,6 +144,7 @@ enum ListParam {
 // Management changes of one workflow: cancel (id, -, now), resume (id, queue, now),
 // set priority (id, priority, now), delete (id, with_children).
 enum ChangeParam { CP_ID, CP_VALUE, CP_NOW_MS, CP_COUNT };
+enum ManyParam { MP_IDS, MP_QUEUE, MP_WITH_CHILDREN, MP_NOW_MS, MP_COUNT };
 // Fork: the new status (+ input) row, then the copies of steps, streams and events.
 enum ForkParam { FP_SOURCE, FP_NEW_ID, FP_APP_VERSION, FP_QUEUE, FP_APP_NAME, FP_NOW_MS, FP_COUNT };
 enum ForkCopyParam { FC_SOURCE, FC_NEW_ID, FC_START_STEP, FC_NOW_MS, FC_COUNT };

@@ -147,15 +147,28 @@ Datum list(FunctionCallInfo fcinfo, bool queued) {
 
 }  // namespace
 
+namespace {
+
+// Runs S_CANCEL, S_RESUME, S_DELETE or S_EXISTING over ids[0..count) (one statement, as DBOS).
+void change_many(const Profile *p, StatementId id, char **ids, int count, const char *queue, bool with_children,
+                 int expected) {
+  Datum *elems = (Datum *)palloc(sizeof(Datum) * (count + 1));
+  for (int i = 0; i < count; i++) elems[i] = CStringGetTextDatum(ids[i]);
+  Datum v[MP_COUNT] = {PointerGetDatum(construct_array(elems, count, TEXTOID, -1, false, TYPALIGN_INT)),
+                       queue ? CStringGetTextDatum(queue) : (Datum)0, BoolGetDatum(with_children),
+                       Int64GetDatum(epoch_ms_now())};
+  const char n[MP_COUNT + 1] = {' ', queue ? ' ' : 'n', ' ', ' '};
+  run_statement(statement(p, id), v, n, false, expected);
+}
+
+}  // namespace
+
 // dbos.cancel_workflow(workflow_id) RETURNS void
 DBOS_FUNCTION(dbos_cancel_workflow) {
   char *workflow_id = workflow_id_arg(fcinfo, 0);
   const Profile *p = connect();
-  Datum id = CStringGetTextDatum(workflow_id);
-  require_workflow(p, id, workflow_id);
-  Datum v[CP_COUNT] = {id, (Datum)0, Int64GetDatum(epoch_ms_now())};
-  const char n[CP_COUNT + 1] = {' ', 'n', ' '};
-  run_statement(statement(p, S_CANCEL), v, n, false, SPI_OK_UPDATE);
+  require_workflow(p, CStringGetTextDatum(workflow_id), workflow_id);
+  change_many(p, S_CANCEL, &workflow_id, 1, nullptr, false, SPI_OK_UPDATE);
   SPI_finish();
   PG_RETURN_VOID();
 }
@@ -167,10 +180,8 @@ DBOS_FUNCTION(dbos_resume_workflow) {
   if (queue && !*queue) requests::require_text(queue, "queue_name");
   MemoryContext caller = CurrentMemoryContext;
   const Profile *p = connect();
-  Datum id = CStringGetTextDatum(workflow_id);
-  require_workflow(p, id, workflow_id);
-  Datum v[CP_COUNT] = {id, CStringGetTextDatum(queue ? queue : kInternalQueue), Int64GetDatum(epoch_ms_now())};
-  run_statement(statement(p, S_RESUME), v, nullptr, false, SPI_OK_UPDATE);
+  require_workflow(p, CStringGetTextDatum(workflow_id), workflow_id);
+  change_many(p, S_RESUME, &workflow_id, 1, queue ? queue : kInternalQueue, false, SPI_OK_UPDATE);
   SPI_finish();
   PG_RETURN_DATUM(copy_text_result(caller, workflow_id));
 }
@@ -199,8 +210,7 @@ DBOS_FUNCTION(dbos_delete_workflow) {
   char *workflow_id = workflow_id_arg(fcinfo, 0);
   bool children = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
   const Profile *p = connect();
-  Datum v[CP_COUNT] = {CStringGetTextDatum(workflow_id), BoolGetDatum(children), (Datum)0};
-  run_statement(statement(p, S_DELETE), v, nullptr, false, SPI_OK_DELETE);
+  change_many(p, S_DELETE, &workflow_id, 1, nullptr, children, SPI_OK_DELETE);
   SPI_finish();
   PG_RETURN_VOID();
 }
@@ -377,53 +387,24 @@ char **workflow_ids_arg(FunctionCallInfo fcinfo, bool refuse_duplicates, int *co
 
 }  // namespace dbos_client
 
-
-namespace {
-
-bool workflow_exists(const Profile *p, Datum id) {
-  run_statement(statement(p, S_WORKFLOW_XMIN), &id, nullptr, false, SPI_OK_SELECT);
-  bool exists = SPI_processed > 0;
-  SPI_freetuptable(SPI_tuptable);
-  return exists;
-}
-
-}  // namespace
-
-// dbos.cancel_workflows(workflow_ids text[], cancel_children) RETURNS void: each ID as
-// dbos.cancel_workflow, in order; unknown IDs are skipped, as DBOSClient.cancelWorkflows skips
-// them. With cancel_children, every unfinished descendant too (DBOS's cancelChildren).
+// dbos.cancel_workflows(workflow_ids text[], cancel_children) RETURNS void: what
+// dbos.cancel_workflow does to each, in one statement; unknown IDs are skipped, as
+// DBOSClient.cancelWorkflows skips them. With cancel_children, every unfinished workflow below
+// them too (DBOS's cancelChildren).
 DBOS_FUNCTION(dbos_cancel_workflows) {
   int count;
   char **ids = workflow_ids_arg(fcinfo, false, &count);
   bool children = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
   refuse_write_on_standby();
   const Profile *p = connect();
-  const char n[CP_COUNT + 1] = {' ', 'n', ' '};
-  for (int i = 0; i < count; i++) {
-    CHECK_FOR_INTERRUPTS();
-    Datum id = CStringGetTextDatum(ids[i]);
-    if (!workflow_exists(p, id)) continue;
-    Datum v[CP_COUNT] = {id, (Datum)0, Int64GetDatum(epoch_ms_now())};
-    run_statement(statement(p, S_CANCEL), v, n, false, SPI_OK_UPDATE);
-    if (!children) continue;
-    run_statement(statement(p, S_DESCENDANTS), &id, nullptr, false, SPI_OK_SELECT);
-    SPITupleTable *below = SPI_tuptable;
-    uint64 below_count = SPI_processed;
-    for (uint64 d = 0; d < below_count; d++) {
-      CHECK_FOR_INTERRUPTS();
-      bool isnull;
-      v[CP_ID] = SPI_getbinval(below->vals[d], below->tupdesc, 1, &isnull);
-      run_statement(statement(p, S_CANCEL), v, n, false, SPI_OK_UPDATE);
-    }
-    SPI_freetuptable(below);
-  }
+  change_many(p, S_CANCEL, ids, count, nullptr, children, SPI_OK_UPDATE);
   SPI_finish();
   PG_RETURN_VOID();
 }
 
 // dbos.resume_workflows(workflow_ids text[], queue_name) RETURNS text[]: every ID must exist
 // (DB004 names the missing ones, before anything changes, as DBOSClient.resumeWorkflows checks);
-// then each as dbos.resume_workflow, in order. Returns the IDs.
+// then what dbos.resume_workflow does to each, in one statement. Returns the IDs as given.
 DBOS_FUNCTION(dbos_resume_workflows) {
   int count;
   char **ids = workflow_ids_arg(fcinfo, false, &count);
@@ -431,40 +412,36 @@ DBOS_FUNCTION(dbos_resume_workflows) {
   if (queue && !*queue) requests::require_text(queue, "queue_name");
   refuse_write_on_standby();
   const Profile *p = connect();
-  StringInfoData missing;
-  initStringInfo(&missing);
-  int missing_count = 0;
-  for (int i = 0; i < count; i++)
-    if (!workflow_exists(p, CStringGetTextDatum(ids[i])))
-      appendStringInfo(&missing, "%s\"%s\"", missing_count++ ? ", " : "", ids[i]);
-  if (missing_count)
+  change_many(p, S_EXISTING, ids, count, nullptr, false, SPI_OK_SELECT);
+  if (SPI_processed < (uint64)count) {
+    char **found = (char **)palloc(sizeof(char *) * (SPI_processed + 1));
+    for (uint64 r = 0; r < SPI_processed; r++) found[r] = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+    qsort(found, SPI_processed, sizeof(char *), compare_strings);
+    StringInfoData missing;
+    initStringInfo(&missing);
+    int missing_count = 0;
+    for (int i = 0; i < count; i++)
+      if (!bsearch(&ids[i], found, SPI_processed, sizeof(char *), compare_strings))
+        appendStringInfo(&missing, "%s\"%s\"", missing_count++ ? ", " : "", ids[i]);
     ereport(ERROR, (errcode(ERRCODE_DBOS_UNKNOWN_WORKFLOW),
                     errmsg(missing_count == 1 ? "workflow %s does not exist" : "workflows %s do not exist", missing.data),
                     errdetail("No workflow was resumed."),
                     errhint("Check the workflow IDs; an enqueue is visible only after its transaction commits.")));
-  for (int i = 0; i < count; i++) {
-    CHECK_FOR_INTERRUPTS();
-    Datum v[CP_COUNT] = {CStringGetTextDatum(ids[i]), CStringGetTextDatum(queue ? queue : kInternalQueue),
-                         Int64GetDatum(epoch_ms_now())};
-    run_statement(statement(p, S_RESUME), v, nullptr, false, SPI_OK_UPDATE);
   }
+  change_many(p, S_RESUME, ids, count, queue ? queue : kInternalQueue, false, SPI_OK_UPDATE);
   SPI_finish();
   PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 }
 
-// dbos.delete_workflows(workflow_ids text[], delete_children) RETURNS void: each ID as
-// dbos.delete_workflow, in order; unknown IDs are no-ops.
+// dbos.delete_workflows(workflow_ids text[], delete_children) RETURNS void: what
+// dbos.delete_workflow does to each, in one statement; unknown IDs are no-ops.
 DBOS_FUNCTION(dbos_delete_workflows) {
   int count;
   char **ids = workflow_ids_arg(fcinfo, false, &count);
   bool children = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
   refuse_write_on_standby();
   const Profile *p = connect();
-  for (int i = 0; i < count; i++) {
-    CHECK_FOR_INTERRUPTS();
-    Datum v[CP_COUNT] = {CStringGetTextDatum(ids[i]), BoolGetDatum(children), (Datum)0};
-    run_statement(statement(p, S_DELETE), v, nullptr, false, SPI_OK_DELETE);
-  }
+  change_many(p, S_DELETE, ids, count, nullptr, children, SPI_OK_DELETE);
   SPI_finish();
   PG_RETURN_VOID();
 }

@@ -47,11 +47,10 @@ const Param kListParams[] = {{"statuses", TEXTARRAYOID}, {"name", TEXTOID},     
                              {"limit", INT8OID},         {"offset", INT8OID},     {"load_input", BOOLOID},
                              {"load_output", BOOLOID}};
 static_assert(lengthof(kListParams) == LP_COUNT, "one entry per ListParam");
-const Param kCancelParams[] = {{"id", TEXTOID}, {"unused", TEXTOID}, {"now_ms", INT8OID}};
-const Param kResumeParams[] = {{"id", TEXTOID}, {"queue", TEXTOID}, {"now_ms", INT8OID}};
+const Param kManyParams[] = {{"ids", TEXTARRAYOID}, {"queue", TEXTOID}, {"with_children", BOOLOID}, {"now_ms", INT8OID}};
+static_assert(lengthof(kManyParams) == MP_COUNT, "one entry per ManyParam");
 const Param kPriorityParams[] = {{"id", TEXTOID}, {"priority", INT4OID}, {"now_ms", INT8OID}};
-const Param kDeleteParams[] = {{"id", TEXTOID}, {"with_children", BOOLOID}};
-static_assert(lengthof(kResumeParams) == CP_COUNT && lengthof(kCancelParams) == CP_COUNT, "ChangeParam");
+static_assert(lengthof(kPriorityParams) == CP_COUNT, "one entry per ChangeParam");
 const Param kForkParams[] = {{"source", TEXTOID}, {"new_id", TEXTOID},   {"app_version", TEXTOID},
                              {"queue", TEXTOID},  {"app_name", TEXTOID}, {"now_ms", INT8OID}};
 static_assert(lengthof(kForkParams) == FP_COUNT, "one entry per ForkParam");
@@ -311,7 +310,8 @@ void list_text(const Profile *p, StatementId id, StringInfo sql) {
 
 // "UPDATE workflow_status SET a = x, b = y WHERE ..." naming only the columns of
 // workflow_status that exist (a management UPDATE must not name a column an older schema lacks).
-void update_text(const Profile *p, StringInfo sql, const char *const *assignments, int count, const char *where) {
+void update_text(const Profile *p, StringInfo sql, const char *const *assignments, int count, const char *ids,
+                 const char *where) {
   appendStringInfo(sql, "UPDATE %s.workflow_status", p->quoted_schema);
   bool first = true;
   for (int i = 0; i < count; i += 2) {
@@ -319,14 +319,28 @@ void update_text(const Profile *p, StringInfo sql, const char *const *assignment
     appendStringInfo(sql, "%s%s = %s", first ? " SET " : ", ", assignments[i], assignments[i + 1]);
     first = false;
   }
-  appendStringInfo(sql, " WHERE workflow_uuid OPERATOR(pg_catalog.=) $id AND %s", where);
+  appendStringInfo(sql, " WHERE workflow_uuid OPERATOR(pg_catalog.=) %s AND %s", ids, where);
+}
+
+// "WITH RECURSIVE tree(id)": the IDs, and with $with_children every workflow below them by
+// parent_workflow_id (DBOS's #getDirectChildren, repeated to the leaves, through finished ones);
+// UNION keeps each ID once, so a cycle a hand-edited table could hold ends too.
+void tree_text(const Profile *p, StringInfo sql) {
+  appendStringInfoString(sql, "WITH RECURSIVE tree(id) AS (SELECT pg_catalog.unnest($ids)");
+  if (status_has_column(p, "parent_workflow_id"))
+    appendStringInfo(sql,
+                     " UNION SELECT ws.workflow_uuid FROM %s.workflow_status ws JOIN tree "
+                     "ON ws.parent_workflow_id OPERATOR(pg_catalog.=) tree.id WHERE $with_children",
+                     p->quoted_schema);
+  appendStringInfoString(sql, ") ");
 }
 
 void cancel_text(const Profile *p, StatementId, StringInfo sql) {
   static const char *const set[] = {"status", "'CANCELLED'", "owner_xid", "NULL", "queue_name", "NULL",
                                     "deduplication_id", "NULL", "started_at_epoch_ms", "NULL",
                                     "updated_at", "$now_ms", "completed_at", "$now_ms"};
-  update_text(p, sql, set, lengthof(set), kNotFinished);
+  tree_text(p, sql);
+  update_text(p, sql, set, lengthof(set), "ANY (SELECT id FROM tree)", kNotFinished);
 }
 
 void resume_text(const Profile *p, StatementId, StringInfo sql) {
@@ -334,40 +348,25 @@ void resume_text(const Profile *p, StatementId, StringInfo sql) {
                                     "recovery_attempts", "0", "workflow_deadline_epoch_ms", "NULL",
                                     "deduplication_id", "NULL", "started_at_epoch_ms", "NULL",
                                     "updated_at", "$now_ms", "completed_at", "NULL"};
-  update_text(p, sql, set, lengthof(set), kNotFinished);
+  update_text(p, sql, set, lengthof(set), "ANY ($ids)", kNotFinished);
+}
+
+void existing_text(const Profile *p, StatementId, StringInfo sql) {
+  appendStringInfo(sql, "SELECT workflow_uuid FROM %s.workflow_status WHERE workflow_uuid OPERATOR(pg_catalog.=) ANY ($ids)",
+                   p->quoted_schema);
 }
 
 void set_priority_text(const Profile *p, StatementId, StringInfo sql) {
   static const char *const set[] = {"priority", "$priority", "updated_at", "$now_ms"};
-  update_text(p, sql, set, lengthof(set),
+  update_text(p, sql, set, lengthof(set), "$id",
               "status OPERATOR(pg_catalog.=) ANY ('{ENQUEUED,DELAYED}'::pg_catalog.text[])");
-}
-
-// DBOS's #getDirectChildren, repeated to the leaves; UNION keeps each ID once (and ends on a
-// cycle a hand-edited table could hold). Without the column nothing has children.
-void descendants_text(const Profile *p, StatementId, StringInfo sql) {
-  if (!status_has_column(p, "parent_workflow_id")) {
-    appendStringInfoString(sql, "SELECT NULL::pg_catalog.text WHERE $id IS NULL AND false");
-    return;
-  }
-  appendStringInfo(sql,
-                   "WITH RECURSIVE tree(id) AS (SELECT $id::pg_catalog.text UNION SELECT ws.workflow_uuid "
-                   "FROM %s.workflow_status ws JOIN tree ON ws.parent_workflow_id OPERATOR(pg_catalog.=) tree.id) "
-                   "SELECT id FROM tree WHERE id OPERATOR(pg_catalog.<>) $id",
-                   p->quoted_schema);
 }
 
 // The payload tables and (from 112) operation_outputs have no foreign key: delete them
 // explicitly; the status delete cascades to notifications, events and streams.
 void delete_text(const Profile *p, StatementId, StringInfo sql) {
   const char *s = p->quoted_schema;
-  appendStringInfoString(sql, "WITH RECURSIVE tree(id) AS (SELECT $id::pg_catalog.text");
-  if (status_has_column(p, "parent_workflow_id"))
-    appendStringInfo(sql,
-                     " UNION SELECT ws.workflow_uuid FROM %s.workflow_status ws JOIN tree "
-                     "ON ws.parent_workflow_id OPERATOR(pg_catalog.=) tree.id WHERE $with_children",
-                     s);
-  appendStringInfoString(sql, ")");
+  tree_text(p, sql);
   const TableId payload[] = {T_INPUT, T_OUTPUT, T_STEPS};
   const char *const names[] = {"workflow_input", "workflow_output", "operation_outputs"};
   for (int i = 0; i < 3; i++)
@@ -547,11 +546,11 @@ const StatementDef kCatalogue[] = {
     {S_ENQUEUE_BULK_INPUT, PARAMS(kBulkParams), enqueue_bulk_input_text},
     {S_ENQUEUE_BULK_NEW, PARAMS(kBulkParams), enqueue_bulk_text},
     {S_ENQUEUE_BULK_NEW_INPUT, PARAMS(kBulkParams), enqueue_bulk_input_text},
-    {S_CANCEL, PARAMS(kCancelParams), cancel_text},
-    {S_RESUME, PARAMS(kResumeParams), resume_text},
+    {S_CANCEL, PARAMS(kManyParams), cancel_text},
+    {S_RESUME, PARAMS(kManyParams), resume_text},
+    {S_DELETE, PARAMS(kManyParams), delete_text},
+    {S_EXISTING, PARAMS(kManyParams), existing_text},
     {S_SET_PRIORITY, PARAMS(kPriorityParams), set_priority_text},
-    {S_DELETE, PARAMS(kDeleteParams), delete_text},
-    {S_DESCENDANTS, PARAMS(kIdParam), descendants_text},
     {S_FORK, PARAMS(kForkParams), fork_text},
     {S_FORK_STEPS, PARAMS(kForkCopyParams), fork_steps_text},
     {S_FORK_STREAMS, PARAMS(kForkCopyParams), fork_streams_text},
