@@ -48,6 +48,7 @@ struct ManyWait {
   int count;
   const char *first_id;
   bool all;          // wait_all: every one must end
+  bool will_wait;    // a timeout other than 0: the checks that only a wait needs apply
   bool checked;
   char *ended_id;    // wait_first: the one that ended
 };
@@ -73,8 +74,8 @@ bool poll_many(void *arg) {
   }
   bool over = w->all ? ended == (uint64)w->count : ended > 0;
   if (!over && !w->checked) {
-    // Every ID must exist (a wait for an unknown ID could never end), and none may be an
-    // unfinished workflow of this very transaction.
+    // Every ID must exist (a wait for an unknown ID could never end; with timeout 0 a typo
+    // would read as "not ended" forever), and a wait must be able to see them end.
     if (SPI_processed < (uint64)w->count) {
       char **found = (char **)palloc(sizeof(char *) * (SPI_processed + 1));
       for (uint64 r = 0; r < SPI_processed; r++) found[r] = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
@@ -83,8 +84,9 @@ bool poll_many(void *arg) {
         if (!bsearch(&w->id_list[i], found, SPI_processed, sizeof(char *), compare_strings))
           raise_unknown_workflow(w->id_list[i]);
     }
-    check_can_wait(w->first_id, InvalidTransactionId, w->all ? "all of the workflows" : "the first workflow to end");
-    if (own_open)
+    if (w->will_wait)
+      check_can_wait(w->first_id, InvalidTransactionId, w->all ? "all of the workflows" : "the first workflow to end");
+    if (w->will_wait && own_open)
       ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                       errmsg("cannot wait for workflows written by this transaction"),
                       errdetail("No DBOS application can see them before this transaction commits."),
@@ -169,7 +171,7 @@ DBOS_FUNCTION(dbos_wait_first) {
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("workflow_ids must not be empty"),
                     errdetail("DBOS: handles must not be empty")));
   int64 timeout_ms = timeout_arg(fcinfo, 1);
-  w.checked = timeout_ms == 0;
+  w.will_wait = timeout_ms != 0;
   MemoryContext caller = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   w.profile = current_profile();
@@ -193,7 +195,7 @@ DBOS_FUNCTION(dbos_wait_all) {
   take_ids(fcinfo, false, &w);
   if (w.count == 0) PG_RETURN_BOOL(true);
   int64 timeout_ms = timeout_arg(fcinfo, 1);
-  w.checked = timeout_ms == 0;
+  w.will_wait = timeout_ms != 0;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   w.profile = current_profile();
   bool done = wait_until(poll_many, &w, timeout_ms, WAKE_STATUS);
