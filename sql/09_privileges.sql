@@ -52,6 +52,10 @@ SELECT regress.error_of($$SELECT dbos.send('enq-1', '1')$$);
 SELECT (dbos.get_status('enq-1')).workflow_id;
 SELECT dbos.get_event('ev-1', 'string', 0);
 SELECT dbos.get_result('res-ok', 0);
+-- A bulk writer is one UPDATE or DELETE: refused like one, even when no given ID exists.
+SELECT regress.error_of($$SELECT dbos.cancel_workflows(ARRAY['priv-unknown'])$$);
+SELECT regress.error_of($$SELECT dbos.resume_workflows(ARRAY['enq-1'])$$);
+SELECT regress.error_of($$SELECT dbos.delete_workflows(ARRAY['priv-unknown'])$$);
 RESET ROLE;
 SELECT regress.row_counts() = :'before' AS nothing_written;
 

@@ -324,7 +324,10 @@ void update_text(const Profile *p, StringInfo sql, const char *const *assignment
 
 // "WITH RECURSIVE tree(id)": the IDs, and with $with_children every workflow below them by
 // parent_workflow_id (DBOS's #getDirectChildren, repeated to the leaves, through finished ones);
-// UNION keeps each ID once, so a cycle a hand-edited table could hold ends too.
+// UNION keeps each ID once, so a cycle a hand-edited table could hold ends too. The statements
+// take "= ANY (ARRAY(SELECT id FROM tree))": an array, so the primary key's index scan sorts it
+// and rows are locked in index order, as DBOS's "= ANY($ids)" locks them (two bulk calls with
+// the IDs in different orders would otherwise deadlock).
 void tree_text(const Profile *p, StringInfo sql) {
   appendStringInfoString(sql, "WITH RECURSIVE tree(id) AS (SELECT pg_catalog.unnest($ids)");
   if (status_has_column(p, "parent_workflow_id"))
@@ -340,7 +343,7 @@ void cancel_text(const Profile *p, StatementId, StringInfo sql) {
                                     "deduplication_id", "NULL", "started_at_epoch_ms", "NULL",
                                     "updated_at", "$now_ms", "completed_at", "$now_ms"};
   tree_text(p, sql);
-  update_text(p, sql, set, lengthof(set), "ANY (SELECT id FROM tree)", kNotFinished);
+  update_text(p, sql, set, lengthof(set), "ANY (ARRAY(SELECT id FROM tree))", kNotFinished);
 }
 
 void resume_text(const Profile *p, StatementId, StringInfo sql) {
@@ -377,7 +380,7 @@ void delete_text(const Profile *p, StatementId, StringInfo sql) {
                        i, s, names[i]);
   appendStringInfo(sql,
                    " DELETE FROM %s.workflow_status WHERE workflow_uuid OPERATOR(pg_catalog.=) "
-                   "ANY (SELECT id FROM tree)",
+                   "ANY (ARRAY(SELECT id FROM tree))",
                    s);
 }
 
