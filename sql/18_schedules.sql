@@ -65,6 +65,14 @@ SELECT regress.error_of($$SELECT dbos.create_schedule('x', NULL, '@daily')$$);
 SELECT regress.error_of($$SELECT dbos.create_schedule('x', 'tick', NULL)$$);
 SELECT regress.error_of($$SELECT dbos.create_schedule('x', 'tick', '@daily', cron_timezone => 'Mars/Olympus')$$);
 SELECT regress.error_of($$SELECT dbos.update_schedule('sch-1', cron_timezone => 'Nowhere')$$);
+-- Only IANA names, as DBOS (Intl) takes them, in any case: PostgreSQL would also take POSIX
+-- specs and offsets (reading 'UTC+3' as UTC-3), which a worker refuses to run.
+SELECT tz, regress.error_of(format('SELECT dbos.update_schedule(%L, cron_timezone => %L)', 'sch-1', tz)) AS refused
+FROM unnest(ARRAY['UTC+3', '+05:00', 'GMT+3', 'localtime', 'posixrules', 'Factory', 'posix/Europe/Paris']) tz;
+BEGIN;
+SELECT tz, regress.error_of(format('SELECT dbos.update_schedule(%L, cron_timezone => %L)', 'sch-1', tz)) AS accepted
+FROM unnest(ARRAY['europe/paris', 'EST5EDT', 'Etc/GMT+3', 'Asia/Calcutta', 'UTC']) tz;
+ROLLBACK;
 SELECT regress.error_of($$SELECT dbos.apply_schedules(NULL)$$);
 SELECT regress.error_of($$SELECT dbos.apply_schedules('{}')$$);
 SELECT regress.error_of($$SELECT dbos.apply_schedules('[1]')$$);

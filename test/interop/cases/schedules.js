@@ -71,6 +71,34 @@ module.exports = (test, h) => {
     h.info(`cron: ${list.length} patterns, ${valid} valid, all judged as DBOS judges them`);
   });
 
+  test('schedules_time_zones_accepted_as_dbos_accepts_them', async () => {
+    // Every name of PostgreSQL's time zone database, in its case and lower case, and specs
+    // PostgreSQL would take: SQL accepts a zone exactly when DBOS's validateTimezone does.
+    const names = (await h.q(`SELECT name FROM pg_catalog.pg_timezone_names`)).rows.map((r) => r.name);
+    const list = [...names, ...names.slice(0, 200).map((n) => n.toLowerCase()),
+      'UTC+3', '+05:00', 'GMT+3', 'GMT-3', 'EST5', '<+03>-3', ':Europe/Paris', 'Z', 'Europe/Nowhere', 'Mars/Olympus'];
+    const dbosAccepts = (tz) => { try { crontab.validateTimezone(tz); return true; } catch { return false; } };
+    const mismatches = [];
+    await h.withClient(async (c) => {
+      await c.query('BEGIN');
+      for (const tz of list) {
+        let accepted = true;
+        await c.query('SAVEPOINT v');
+        try {
+          await c.query(`SELECT dbos.update_schedule('no-such-schedule', cron_timezone => $1)`, [tz]);
+        } catch (e) {
+          if (e.code === '22023') accepted = false;
+          else if (e.code !== '42704') throw e;
+        }
+        await c.query('ROLLBACK TO SAVEPOINT v');
+        if (accepted !== dbosAccepts(tz)) mismatches.push(`${tz}: SQL ${accepted} / DBOS ${dbosAccepts(tz)}`);
+      }
+      await c.query('ROLLBACK');
+    });
+    assert.deepEqual(mismatches, [], `${mismatches.length} of ${list.length} time zones judged differently`);
+    h.info(`time zones: ${list.length} names, ${list.filter(dbosAccepts).length} valid, all judged as DBOS judges them`);
+  });
+
   test('schedules_sql_and_dbosclient_read_each_other', async () => {
     const client = h.dbosClient();
     const a = h.wid('sched-sql');
