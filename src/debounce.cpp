@@ -93,7 +93,8 @@ const char *debounce_row(const Profile *p, const EnqueueRow *request, const char
   check_enqueue_features(p, true, false, app_name != nullptr);
   if (!status_has_column(p, "is_debounced") || !status_has_column(p, "debounce_deadline_epoch_ms"))
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("debounce needs a newer DBOS system schema"),
-                    errdetail("Table %s.workflow_status has no column \"is_debounced\" (dbos_migrations version %lld).",
+                    errdetail("Table %s.workflow_status has no column \"is_debounced\" (dbos_migrations version "
+                              "%lld; it came with DBOS TypeScript migration 64, Python 42).",
                               p->quoted_schema, (long long)p->version),
                     errhint("Upgrade the DBOS system tables by launching a current DBOS application.")));
   check_key_sizes(row.queue_name, pinned ? pinned : "00000000-0000-0000-0000-000000000000",

@@ -153,18 +153,19 @@ struct Definition {
 const Profile *connect_schedules(bool needs_backfill, bool needs_tz, bool needs_queue, bool needs_app) {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   const Profile *p = current_profile();
-  auto require = [p](bool ok, const char *what) {
+  auto require = [p](bool ok, const char *what, const char *since) {
     if (!ok)
       ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("%s needs a newer DBOS system schema", what),
-                      errdetail("The DBOS schema %s (dbos_migrations version %lld) lacks it.", p->quoted_schema,
-                                (long long)p->version),
+                      errdetail("The DBOS schema %s (dbos_migrations version %lld) lacks it (%s).", p->quoted_schema,
+                                (long long)p->version, since),
                       errhint("Upgrade the DBOS system tables by launching a current DBOS application.")));
   };
-  require(OidIsValid(p->relid[T_SCHEDULES]), "table workflow_schedules");
-  if (needs_backfill) require(has(p, "automatic_backfill"), "automatic_backfill");
-  if (needs_tz) require(has(p, "cron_timezone"), "cron_timezone");
-  if (needs_queue) require(has(p, "queue_name"), "a schedule's queue_name");
-  if (needs_app) require(has(p, "application_name"), "a schedule's application_name");
+  const char *later = "added by a later DBOS migration than the table";
+  require(OidIsValid(p->relid[T_SCHEDULES]), "table workflow_schedules", "DBOS TypeScript migration 33, Python 9");
+  if (needs_backfill) require(has(p, "automatic_backfill"), "automatic_backfill", later);
+  if (needs_tz) require(has(p, "cron_timezone"), "cron_timezone", later);
+  if (needs_queue) require(has(p, "queue_name"), "a schedule's queue_name", later);
+  if (needs_app) require(has(p, "application_name"), "a schedule's application_name", "DBOS migration 102");
   return p;
 }
 

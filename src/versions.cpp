@@ -49,9 +49,9 @@ const Profile *connect_versions() {
   if (!OidIsValid(p->relid[T_APP_VERSIONS]))
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                     errmsg("table application_versions needs a newer DBOS system schema"),
-                    errdetail("The DBOS schema %s (dbos_migrations version %lld) lacks it.", p->quoted_schema,
-                              (long long)p->version),
-                    errhint("Launch a current DBOS application (TypeScript 4.x or later) to upgrade the tables.")));
+                    errdetail("The DBOS schema %s (dbos_migrations version %lld) lacks it (DBOS TypeScript "
+                              "migration 35, Python 13).", p->quoted_schema, (long long)p->version),
+                    errhint("Upgrade the DBOS system tables by launching a current DBOS application.")));
   return p;
 }
 

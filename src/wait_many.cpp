@@ -222,9 +222,9 @@ DBOS_FUNCTION(dbos_read_stream_offset) {
   w.profile = current_profile();
   if (!OidIsValid(w.profile->relid[T_STREAMS]))
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("table streams needs a newer DBOS system schema"),
-                    errdetail("The DBOS schema %s (dbos_migrations version %lld) lacks it.",
-                              w.profile->quoted_schema, (long long)w.profile->version),
-                    errhint("Launch a current DBOS application to upgrade the tables.")));
+                    errdetail("The DBOS schema %s (dbos_migrations version %lld) lacks it (DBOS TypeScript "
+                              "migration 24, Python 1).", w.profile->quoted_schema, (long long)w.profile->version),
+                    errhint("Upgrade the DBOS system tables by launching a current DBOS application.")));
   memset(w.n, 'n', sizeof w.n);
   w.v[WM_ID] = CStringGetTextDatum(workflow_id), w.n[WM_ID] = ' ';
   w.v[WM_KEY] = CStringGetTextDatum(key), w.n[WM_KEY] = ' ';
