@@ -21,6 +21,7 @@ case "$VER" in
   *) echo "no Debian suite known for PostgreSQL $VER" >&2; exit 2 ;;
 esac
 PORT=${PGV_PORT:-551${VER: -1}0}
+PKG_TOOLS=debhelper,dpkg-dev,fakeroot,postgresql-server-dev-all   # to build the .deb in the root
 CACHE=${DBOS_ROOTS_CACHE:-/var/cache/dbos_client/roots}
 R=$CACHE/pg$VER
 LOGS=${DBOS_TEST_LOGS:-/tmp/dbos_test_logs}/pg$VER
@@ -46,7 +47,7 @@ if [ ! -f "$R.stamp" ]; then
   start=$(date +%s)
   # Debian testing's Release files can be past their Valid-Until on a frozen mirror.
   mmdebstrap_retry "$LOGS/mmdebstrap.log" "$R" --variant=apt --aptopt='Acquire::Check-Valid-Until "false"' \
-    --include=postgresql-$VER,postgresql-server-dev-$VER,g++,make,rapidjson-dev,locales \
+    --include=postgresql-$VER,postgresql-server-dev-$VER,g++,make,rapidjson-dev,locales,$PKG_TOOLS \
     "$SUITE" "$R" http://deb.debian.org/debian \
     || fail_all "mmdebstrap $SUITE: $(grep -E '^E: ' "$LOGS/mmdebstrap.log" | tail -1 | cut -c1-120)"
   date -u > "$R.stamp"
@@ -75,6 +76,51 @@ start=$(date +%s)
 in_root bash -c "cd /src && make -s -j2 PG_CONFIG=$BIN/pg_config EXTRA_CXXFLAGS=-Werror && make -s install PG_CONFIG=$BIN/pg_config" \
   > "$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log"; fail_all "build with -Werror and install"; }
 echo "built and installed for PostgreSQL $VER in $(( $(date +%s) - start )) s"
+
+# ---- the Debian package, built in the root and installed in place of make install ------------
+# debian/ with pg_buildext makes postgresql-$VER-dbos-client here (the root's server is the one
+# it supports). The suites below then run against the packaged files. A root cached before
+# the package tools were part of it gets them now.
+pkg_ok=0 pkg_fail=0
+packaged_files() {
+  local f
+  for f in /usr/lib/postgresql/$VER/lib/dbos_client.so /usr/share/postgresql/$VER/extension/dbos_client.control \
+           $(cd "$R/src" && ls dbos_client--*.sql | sed "s|^|/usr/share/postgresql/$VER/extension/|"); do
+    in_root dpkg -S "$f" >/dev/null 2>&1 || { echo "not in the package: $f"; return 1; }
+  done
+}
+pkg_check() { if eval "$2"; then echo "ok: $1"; pkg_ok=$((pkg_ok + 1)); else echo "FAILED: $1"; pkg_fail=$((pkg_fail + 1)); fi; }
+start=$(date +%s)
+need_tools=0
+for t in ${PKG_TOOLS//,/ }; do
+  in_root dpkg-query -W -f='${Status}' "$t" 2>/dev/null | grep -q 'install ok installed' || need_tools=1
+done
+if [ "$need_tools" = 1 ]; then
+  for attempt in 1 2 3; do
+    in_root bash -c "apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${PKG_TOOLS//,/ }" \
+      > "$LOGS/pkg_tools.log" 2>&1 && break
+    sleep $((attempt * 20))
+  done
+fi
+rm -rf "$R/pkgsrc" "$R"/postgresql-*-dbos-client*.deb && mkdir -p "$R/pkgsrc"
+tar -C "$R/src" --exclude='*.o' --exclude='*.d' --exclude='*.so' --exclude='*.bc' -c . | tar -x -C "$R/pkgsrc"
+pkg_check "the .deb builds in the $SUITE root (dpkg-buildpackage, pg_buildext)" \
+  'in_root bash -c "cd /pkgsrc && pg_buildext updatecontrol && MAKEFLAGS=-j2 dpkg-buildpackage -us -uc -b" > "$LOGS/deb_build.log" 2>&1 || { tail -30 "$LOGS/deb_build.log"; false; }'
+DEB=$(ls "$R"/postgresql-$VER-dbos-client_*.deb 2>/dev/null | head -1)
+pkg_check "the package is postgresql-$VER-dbos-client" '[ -n "$DEB" ]'
+if [ -n "$DEB" ]; then
+  in_root bash -c "cd /src && make -s uninstall PG_CONFIG=$BIN/pg_config" >/dev/null 2>&1
+  pkg_check "make uninstall left no dbos_client file to hide a missing one" \
+    '! ls $R/usr/lib/postgresql/$VER/lib/dbos_client.so $R/usr/share/postgresql/$VER/extension/dbos_client* >/dev/null 2>&1'
+  pkg_check "dpkg installs $(basename "$DEB")" 'in_root dpkg -i "/$(basename "$DEB")" > "$LOGS/deb_install.log" 2>&1'
+  pkg_check "the package holds the .so, the control file and every dbos_client--*.sql" packaged_files
+fi
+echo "package built and installed in $(( $(date +%s) - start )) s; the suites below run against it"
+echo "suite deb package (PG $VER): $pkg_ok passed, $pkg_fail failed"
+if [ "$pkg_fail" -ne 0 ]; then  # the suites still run, on the make-installed build
+  in_root bash -c "cd /src && make -s install PG_CONFIG=$BIN/pg_config" >/dev/null 2>&1
+  rc_pkg=1
+fi
 
 # ---- a throwaway cluster in the root -------------------------------------------------------
 start_cluster() {  # start_cluster EXTRA_CONF
@@ -108,7 +154,7 @@ count_regress() {  # count_regress NAME LOG EXIT_STATUS EXPECTED
   echo "suite $1: $p passed, $f failed"
 }
 
-rc_all=0
+rc_all=${rc_pkg:-0}
 if start_cluster ""; then
   tests=$(ls sql/*.sql | sed 's|sql/||; s|\.sql$||')
   specs=$(ls test/specs/*.spec | sed 's|test/specs/||; s|\.spec$||')
