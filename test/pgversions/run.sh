@@ -21,7 +21,7 @@ case "$VER" in
   *) echo "no Debian suite known for PostgreSQL $VER" >&2; exit 2 ;;
 esac
 PORT=${PGV_PORT:-551${VER: -1}0}
-PKG_TOOLS=debhelper,dpkg-dev,fakeroot,postgresql-server-dev-all   # to build the .deb in the root
+PKG_TOOLS=build-essential,debhelper,dpkg-dev,fakeroot,postgresql-server-dev-all   # to build the .deb in the root
 CACHE=${DBOS_ROOTS_CACHE:-/var/cache/dbos_client/roots}
 R=$CACHE/pg$VER
 LOGS=${DBOS_TEST_LOGS:-/tmp/dbos_test_logs}/pg$VER
