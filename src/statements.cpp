@@ -325,9 +325,11 @@ void update_text(const Profile *p, StringInfo sql, const char *const *assignment
 // "WITH RECURSIVE tree(id)": the IDs, and with $with_children every workflow below them by
 // parent_workflow_id (DBOS's #getDirectChildren, repeated to the leaves, through finished ones);
 // UNION keeps each ID once, so a cycle a hand-edited table could hold ends too. The statements
-// take "= ANY (ARRAY(SELECT id FROM tree))": an array, so the primary key's index scan sorts it
-// and rows are locked in index order, as DBOS's "= ANY($ids)" locks them (two bulk calls with
-// the IDs in different orders would otherwise deadlock).
+// take "= ANY (ARRAY(SELECT id FROM tree))": an array computed at run time, which the planner
+// cannot size, so it takes the primary key (whose scan sorts the array) and rows are locked in
+// index order. Two bulk calls with the IDs in different orders would otherwise deadlock; DBOS's
+// own "= ANY($ids)" with a long constant array is planned as a seq scan and does (heap order
+// moves as rows are updated).
 void tree_text(const Profile *p, StringInfo sql) {
   appendStringInfoString(sql, "WITH RECURSIVE tree(id) AS (SELECT pg_catalog.unnest($ids)");
   if (status_has_column(p, "parent_workflow_id"))
@@ -351,7 +353,7 @@ void resume_text(const Profile *p, StatementId, StringInfo sql) {
                                     "recovery_attempts", "0", "workflow_deadline_epoch_ms", "NULL",
                                     "deduplication_id", "NULL", "started_at_epoch_ms", "NULL",
                                     "updated_at", "$now_ms", "completed_at", "NULL"};
-  update_text(p, sql, set, lengthof(set), "ANY ($ids)", kNotFinished);
+  update_text(p, sql, set, lengthof(set), "ANY (ARRAY(SELECT pg_catalog.unnest($ids)))", kNotFinished);
 }
 
 void existing_text(const Profile *p, StatementId, StringInfo sql) {
