@@ -73,17 +73,19 @@ bool poll_many(void *arg) {
     if (TransactionIdIsCurrentTransactionId((TransactionId)xmin)) own_open = true;
   }
   bool over = w->all ? ended == (uint64)w->count : ended > 0;
+  // Every ID must exist, at every look: a wait for an unknown ID, or one deleted while we wait,
+  // could never end (as get_result says DB004 then); with timeout 0 a typo would read as "not
+  // ended" forever.
+  if (!over && SPI_processed < (uint64)w->count) {
+    char **found = (char **)palloc(sizeof(char *) * (SPI_processed + 1));
+    for (uint64 r = 0; r < SPI_processed; r++) found[r] = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+    qsort(found, SPI_processed, sizeof(char *), compare_strings);
+    for (int i = 0; i < w->count; i++)
+      if (!bsearch(&w->id_list[i], found, SPI_processed, sizeof(char *), compare_strings))
+        raise_unknown_workflow(w->id_list[i]);
+  }
   if (!over && !w->checked) {
-    // Every ID must exist (a wait for an unknown ID could never end; with timeout 0 a typo
-    // would read as "not ended" forever), and a wait must be able to see them end.
-    if (SPI_processed < (uint64)w->count) {
-      char **found = (char **)palloc(sizeof(char *) * (SPI_processed + 1));
-      for (uint64 r = 0; r < SPI_processed; r++) found[r] = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
-      qsort(found, SPI_processed, sizeof(char *), compare_strings);
-      for (int i = 0; i < w->count; i++)
-        if (!bsearch(&w->id_list[i], found, SPI_processed, sizeof(char *), compare_strings))
-          raise_unknown_workflow(w->id_list[i]);
-    }
+    // A wait must be able to see them end.
     if (w->will_wait)
       check_can_wait(w->first_id, InvalidTransactionId, w->all ? "all of the workflows" : "the first workflow to end");
     if (w->will_wait && own_open)

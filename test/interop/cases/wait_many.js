@@ -23,6 +23,21 @@ module.exports = (test, h) => {
     assert.equal((await h.statusRow(slow)).status, 'SUCCESS', 'wait_all returned only once both ended');
   });
 
+  test('wait_first_and_wait_all_end_with_DB004_when_a_workflow_is_deleted_during_the_wait', async () => {
+    // On a queue no worker runs: nothing ends them; a deletion must end the waits, as it ends
+    // get_result's (DB004), not leave them waiting for rows that can no longer appear.
+    const ids = [1, 2].map((i) => h.wid(`wait-deleted-${i}`));
+    for (const id of ids) await h.q(`SELECT dbos.enqueue('interop_parked', NULL, 'record', '[]', workflow_id => $1)`, [id]);
+    const started = Date.now();
+    const first = h.expectPgError(h.q(`SELECT dbos.wait_first(ARRAY[$1], 60)`, [ids[0]]), 'DB004', 'wait_first of a deleted workflow');
+    const all = h.expectPgError(h.q(`SELECT dbos.wait_all(ARRAY[$1, $2], 60)`, ids), 'DB004', 'wait_all of a deleted workflow');
+    await h.sleep(300);
+    await h.q(`SELECT dbos.delete_workflows($1)`, [ids]);
+    await Promise.all([first, all]);
+    const ms = Date.now() - started;
+    assert.ok(ms < 30000, `the waits ended ${ms} ms after they began, not at their 60 s timeout`);
+  });
+
   test('read_stream_offset_waits_for_the_worker_write', async () => {
     const id = h.wid('stream-offset');
     // DELAYED for a second: the read starts waiting before the worker writes anything.
