@@ -115,6 +115,21 @@ RESET search_path;
 SELECT count(*) AS foreign_code_calls FROM evil.calls;
 DROP SCHEMA evil CASCADE;
 
+-- Row-level security on workflow_status: delete_workflows deletes the payload rows of the
+-- status rows it deletes only; a workflow the caller cannot see keeps its inputs.
+BEGIN;
+SELECT dbos.enqueue('_dbos_internal_queue', NULL, 'f', '[1]', workflow_id => 'rls-' || s) FROM unnest(ARRAY['hidden', 'seen']) s;
+ALTER TABLE dbos.workflow_status ENABLE ROW LEVEL SECURITY;
+CREATE POLICY regress_seen ON dbos.workflow_status TO regress_app USING (workflow_uuid <> 'rls-hidden');
+GRANT SELECT, DELETE ON dbos.workflow_status, dbos.workflow_input, dbos.workflow_output, dbos.operation_outputs TO regress_app;
+SET ROLE regress_app;
+SELECT dbos.delete_workflows(ARRAY['rls-hidden', 'rls-seen']);
+RESET ROLE;
+SELECT id, EXISTS (SELECT 1 FROM dbos.workflow_status w WHERE w.workflow_uuid = id) AS status_row,
+       (SELECT count(*) FROM dbos.workflow_input i WHERE i.workflow_uuid = id) AS input_rows
+FROM unnest(ARRAY['rls-hidden', 'rls-seen']) id;
+ROLLBACK;
+
 DELETE FROM dbos.notifications WHERE destination_uuid LIKE 'priv-%';
 DELETE FROM dbos.workflow_input WHERE workflow_uuid LIKE 'priv-%';
 DELETE FROM dbos.workflow_status WHERE workflow_uuid LIKE 'priv-%';

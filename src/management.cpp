@@ -210,7 +210,7 @@ DBOS_FUNCTION(dbos_delete_workflow) {
   char *workflow_id = workflow_id_arg(fcinfo, 0);
   bool children = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
   const Profile *p = connect();
-  change_many(p, S_DELETE, &workflow_id, 1, nullptr, children, SPI_OK_DELETE);
+  change_many(p, S_DELETE, &workflow_id, 1, nullptr, children, SPI_OK_SELECT);
   SPI_finish();
   PG_RETURN_VOID();
 }
@@ -441,7 +441,7 @@ DBOS_FUNCTION(dbos_delete_workflows) {
   bool children = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
   refuse_write_on_standby();
   const Profile *p = connect();
-  change_many(p, S_DELETE, ids, count, nullptr, children, SPI_OK_DELETE);
+  change_many(p, S_DELETE, ids, count, nullptr, children, SPI_OK_SELECT);
   SPI_finish();
   PG_RETURN_VOID();
 }

@@ -368,22 +368,25 @@ void set_priority_text(const Profile *p, StatementId, StringInfo sql) {
 }
 
 // The payload tables and (from 112) operation_outputs have no foreign key: delete them
-// explicitly; the status delete cascades to notifications, events and streams.
+// explicitly, for the status rows this statement deletes (not for every ID given: under
+// row-level security on workflow_status, a row the caller cannot see keeps its inputs); the
+// status delete cascades to notifications, events and streams.
 void delete_text(const Profile *p, StatementId, StringInfo sql) {
   const char *s = p->quoted_schema;
   tree_text(p, sql);
+  appendStringInfo(sql,
+                   ", gone AS (DELETE FROM %s.workflow_status WHERE workflow_uuid OPERATOR(pg_catalog.=) "
+                   "ANY (ARRAY(SELECT id FROM tree)) RETURNING workflow_uuid)",
+                   s);
   const TableId payload[] = {T_INPUT, T_OUTPUT, T_STEPS};
   const char *const names[] = {"workflow_input", "workflow_output", "operation_outputs"};
   for (int i = 0; i < 3; i++)
     if (OidIsValid(p->relid[payload[i]]))
       appendStringInfo(sql,
                        ", d%d AS (DELETE FROM %s.%s WHERE workflow_uuid OPERATOR(pg_catalog.=) "
-                       "ANY (SELECT id FROM tree))",
+                       "ANY (ARRAY(SELECT workflow_uuid FROM gone)))",
                        i, s, names[i]);
-  appendStringInfo(sql,
-                   " DELETE FROM %s.workflow_status WHERE workflow_uuid OPERATOR(pg_catalog.=) "
-                   "ANY (ARRAY(SELECT id FROM tree))",
-                   s);
+  appendStringInfoString(sql, " SELECT count(*) FROM gone");
 }
 
 void fork_text(const Profile *p, StatementId, StringInfo sql) {
