@@ -69,6 +69,14 @@ SELECT regress.error_of($$SELECT dbos.update_schedule('sch-1', cron_timezone => 
 -- specs and offsets (reading 'UTC+3' as UTC-3), which a worker refuses to run.
 SELECT tz, regress.error_of(format('SELECT dbos.update_schedule(%L, cron_timezone => %L)', 'sch-1', tz)) AS refused
 FROM unnest(ARRAY['UTC+3', '+05:00', 'GMT+3', 'localtime', 'posixrules', 'Factory', 'posix/Europe/Paris']) tz;
+-- A zone stored by a DBOS application (its Intl knows 'PST') or by an older client ('UTC+3'):
+-- backfill names the schedule's zone, and never reads a POSIX spec the way DBOS would not.
+BEGIN;
+UPDATE dbos.workflow_schedules SET cron_timezone = 'PST' WHERE schedule_name = 'sch-1';
+SELECT regress.error_of($$SELECT dbos.backfill_schedule('sch-1', '2026-01-01', '2026-01-02')$$);
+UPDATE dbos.workflow_schedules SET cron_timezone = 'UTC+3' WHERE schedule_name = 'sch-1';
+SELECT regress.error_of($$SELECT dbos.backfill_schedule('sch-1', '2026-01-01', '2026-01-02')$$);
+ROLLBACK;
 BEGIN;
 SELECT tz, regress.error_of(format('SELECT dbos.update_schedule(%L, cron_timezone => %L)', 'sch-1', tz)) AS accepted
 FROM unnest(ARRAY['europe/paris', 'Etc/GMT+3', 'asia/kolkata', 'UTC', 'America/Argentina/Buenos_Aires']) tz;

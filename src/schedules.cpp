@@ -672,8 +672,16 @@ DBOS_FUNCTION(dbos_backfill_schedule) {
   const Profile *p = connect_schedules(false, false, false, false);
   Scheduled s = fetch_schedule(p, name);
   cron::validate(s.schedule);
-  pg_tz *tz = s.tz && *s.tz ? pg_tzset(s.tz) : session_timezone;
-  if (!tz) check_timezone(s.tz);
+  pg_tz *tz = session_timezone;
+  if (s.tz && *s.tz && !(is_dbos_zone(s.tz) && (tz = pg_tzset(s.tz))))
+    // Written by a DBOS application (its Intl knows legacy IDs such as 'PST' that PostgreSQL's
+    // database may lack) or by hand: not the argument's fault, and never PostgreSQL's reading
+    // of a POSIX spec, which DBOS refuses.
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("schedule \"%s\" has a time zone this server cannot use: \"%s\"", name, s.tz),
+                    errdetail("It is not an IANA zone name of this server's time zone database."),
+                    errhint("Set an IANA name with dbos.update_schedule(..., cron_timezone => ...), or install the "
+                            "system's legacy zone names (tzdata-legacy on Debian 13 and later).")));
   long long *times = (long long *)palloc(sizeof(long long) * kMaxBackfill);
   long count = cron::occurrences(s.schedule, start_ms, end_ms, wall_clock, tz, times, kMaxBackfill);
   if (count < 0)
