@@ -10,7 +10,7 @@ mmdebstrap_retry() {
   for attempt in 1 2 3; do
     mmdebstrap "$@" > "$log" 2>&1 && return 0
     echo "mmdebstrap attempt $attempt of 3 failed: $(grep -E '^(E|W): ' "$log" | tail -2 | tr '\n' ' ')"
-    [ "$attempt" -lt 3 ] && { rm -rf "$target"; sleep $((attempt * 20)); }
+    [ "$attempt" -lt 3 ] && { rm -rf --one-file-system "$target"; sleep $((attempt * 20)); }
   done
   tail -20 "$log"
   return 1

@@ -146,13 +146,13 @@ else
   ROOT_KIND=cold
   [ -n "$have" ] && echo "the cached root has postgresql-$PGV $have; the package needs >> $min"
   echo "== creating the clean Debian 12 root $CLEAN (mmdebstrap, postgresql-$PGV only)"
-  rm -f "$STAMP"; rm -rf "$CLEAN" "$CLEAN.tmp"
+  rm -f "$STAMP"; rm -rf --one-file-system "$CLEAN" "$CLEAN.tmp"
   if ! mmdebstrap_retry "$LOGS/mmdebstrap.log" "$CLEAN.tmp" --quiet --mode=root --variant=minbase \
         --include=postgresql-$PGV bookworm "$CLEAN.tmp" \
         "deb http://deb.debian.org/debian bookworm main" \
         "deb http://deb.debian.org/debian bookworm-updates main" \
         "deb http://deb.debian.org/debian-security bookworm-security main"; then
-    rm -rf "$CLEAN.tmp"
+    rm -rf --one-file-system "$CLEAN.tmp"
     bad "setup: mmdebstrap"; flock -u 9; finish
   fi
   mv "$CLEAN.tmp" "$CLEAN" && date -u > "$STAMP"

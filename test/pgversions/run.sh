@@ -42,7 +42,7 @@ fail_all() {  # a setup step failed: every suite of this version fails
 # ---- the root -----------------------------------------------------------------------------
 if [ ! -f "$R.stamp" ]; then
   command -v mmdebstrap >/dev/null || apt_install mmdebstrap || fail_all "apt-get install mmdebstrap"
-  rm -rf "$R" "$R.stamp"
+  rm -rf --one-file-system "$R" "$R.stamp"   # never into a /dev or /proc an aborted run left mounted
   echo "creating the $SUITE root for PostgreSQL $VER in $R"
   start=$(date +%s)
   # Debian testing's Release files can be past their Valid-Until on a frozen mirror.
@@ -69,7 +69,7 @@ done
 in_root() { chroot "$R" "$@"; }
 
 # ---- build and install in the root ----------------------------------------------------------
-rm -rf "$R/src" && mkdir -p "$R/src"
+rm -rf --one-file-system "$R/src" && mkdir -p "$R/src"
 git ls-files -co --exclude-standard -z | grep -zv '^test/interop/node_modules/\|^examples/node/node_modules/' \
   | tar --null -T - -c 2>/dev/null | tar -x -C "$R/src" || fail_all "copy the tree into the root"
 start=$(date +%s)
@@ -125,7 +125,7 @@ fi
 # ---- a throwaway cluster in the root -------------------------------------------------------
 start_cluster() {  # start_cluster EXTRA_CONF
   in_root runuser -u postgres -- "$BIN/pg_ctl" -D /run/dbos_pgv/data -m fast -w stop >/dev/null 2>&1
-  rm -rf "$R/run/dbos_pgv" && mkdir -p "$R/run/dbos_pgv/sock" && in_root chown -R postgres:postgres /run/dbos_pgv
+  rm -rf --one-file-system "$R/run/dbos_pgv" && mkdir -p "$R/run/dbos_pgv/sock" && in_root chown -R postgres:postgres /run/dbos_pgv
   in_root runuser -u postgres -- "$BIN/initdb" -D /run/dbos_pgv/data -A trust -U postgres --no-sync -E UTF8 >/dev/null || return 1
   cat >> "$R/run/dbos_pgv/data/postgresql.conf" <<CONF
 port = $PORT
